@@ -1,0 +1,51 @@
+// Package bot is the conversation runtime, the same for every transport (Telegram, the terminal
+// chat): an inbound event is turned into an engine input, the chat's session is loaded, the
+// engine computes the next state and replies, the replies are rendered in the chat's language,
+// and the session is saved by compare-and-set. The transport then delivers the messages.
+package bot
+
+// EventKind says what arrived from a chat.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EventCommand EventKind = iota + 1 // "/start payload": Command "start", Arg "payload"
+	EventText                         // typed text in Arg (never logged nor stored)
+	EventPress                        // a button press, callback data in Arg
+	EventMedia                        // a sticker, photo, voice note…: Arg names the kind
+	EventEdited                       // an edited message: its content is not used
+)
+
+// Event is one thing a resident did, in channel-neutral form.
+type Event struct {
+	ChatID   int64
+	UpdateID int64 // transport's id for de-duplication; 0 when the transport has none
+	Kind     EventKind
+	Command  string
+	Arg      string
+	LangCode string // the client's language (Telegram's language_code), may be empty
+	Name     string // the resident's first name, for greetings; never stored
+}
+
+// Message is one rendered message for a transport to deliver.
+type Message struct {
+	Text    string // Telegram HTML
+	Image   string // https URL of a picture, or ""
+	Buttons []Button
+}
+
+// Button is a rendered button: a choice (Data) or a link (URL).
+type Button struct {
+	Text   string
+	Number int // the number a resident may type instead; 0 for links
+	Data   string
+	URL    string
+}
+
+// Outcome is what the runtime decided for one event.
+type Outcome struct {
+	Messages  []Message
+	Notice    string // a short notice a transport may show as the answer to a button press
+	Duplicate bool   // the event was already applied: deliver nothing
+	Lang      string // the chat's language after the event
+}

@@ -1,0 +1,160 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"hocvuso/bot/session"
+	"hocvuso/flows"
+	"hocvuso/i18n"
+)
+
+// Runtime handles events for all chats.
+type Runtime struct {
+	engine *flows.Engine
+	cat    *i18n.Catalog
+	store  *session.Store
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// Option configures a Runtime.
+type Option func(*Runtime)
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(r *Runtime) { r.log = l } }
+
+// WithClock sets the clock, for tests.
+func WithClock(now func() time.Time) Option { return func(r *Runtime) { r.now = now } }
+
+// New returns a runtime.
+func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...Option) *Runtime {
+	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Catalog returns the runtime's catalogs.
+func (r *Runtime) Catalog() *i18n.Catalog { return r.cat }
+
+// Store returns the runtime's session store.
+func (r *Runtime) Store() *session.Store { return r.store }
+
+// Handle applies one event to its chat's session and returns what to send. An error means the
+// event was not applied (for example, Redis is unreachable); the session is unchanged.
+func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
+	var out Outcome
+	_, err := r.store.Update(ctx, ev.ChatID, func(s *session.Session) (bool, error) {
+		out = Outcome{}
+		if ev.UpdateID != 0 && s.HasSeen(ev.UpdateID) {
+			out.Duplicate = true
+			return false, nil
+		}
+		in := r.input(ev)
+		st, replies, err := r.engine.Handle(ctx, s.State, in)
+		if err != nil {
+			return false, err
+		}
+		s.State = st
+		s.MarkSeen(ev.UpdateID)
+		s.At = r.now().Unix()
+		out.Lang = r.langOf(st, ev)
+		out.Messages, out.Notice = r.render(out.Lang, replies)
+		return true, nil
+	})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("error handling %s event: %w", ev.Kind, err)
+	}
+	r.log.DebugContext(ctx, "event handled", "kind", ev.Kind.String(), "messages", len(out.Messages), "duplicate", out.Duplicate)
+	return out, nil
+}
+
+// Busy is the message sent when an event could not be handled: the resident may try again.
+func (r *Runtime) Busy(ev Event) Message {
+	return Message{Text: r.cat.Text(r.cat.Match(ev.LangCode), "notice.busy")}
+}
+
+// Forget deletes everything stored about a chat (the resident blocked the bot, or asked).
+func (r *Runtime) Forget(ctx context.Context, chatID int64) error {
+	return r.store.Delete(ctx, chatID)
+}
+
+func (r *Runtime) langOf(st flows.State, ev Event) string {
+	if st.Lang != "" && r.cat.Supports(st.Lang) {
+		return st.Lang
+	}
+	return r.cat.Match(ev.LangCode)
+}
+
+// commands maps slash commands to engine inputs.
+var commands = map[string]flows.InputKind{
+	"start": flows.Start,
+	"menu":  flows.Menu,
+	"back":  flows.Back,
+	"help":  flows.Help,
+	"lang":  flows.Lang,
+}
+
+func (r *Runtime) input(ev Event) flows.Input {
+	in := flows.Input{Lang: r.cat.Match(ev.LangCode), Arg: ev.Arg}
+	switch ev.Kind {
+	case EventCommand:
+		if kind, ok := commands[ev.Command]; ok {
+			in.Kind = kind
+			return in
+		}
+		in.Kind, in.Arg = flows.Text, "/"+ev.Command
+	case EventText:
+		in.Kind = flows.Text
+	case EventPress:
+		in.Kind = flows.Press
+	case EventEdited:
+		in.Kind, in.Arg = flows.Media, "edited"
+	default:
+		in.Kind = flows.Media
+	}
+	return in
+}
+
+// render turns engine replies into messages in lang. A toast reply becomes the notice.
+func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string) {
+	var msgs []Message
+	var notice string
+	for _, rep := range replies {
+		text := r.cat.Render(lang, rep.Key, rep.Params)
+		if rep.Toast && notice == "" {
+			notice = text
+			continue
+		}
+		m := Message{Text: text, Image: rep.Image}
+		for _, b := range rep.Buttons {
+			bl := lang
+			if b.Lang != "" {
+				bl = b.Lang
+			}
+			m.Buttons = append(m.Buttons, Button{Text: r.cat.Text(bl, b.Label), Number: b.Number, Data: b.Data, URL: b.URL})
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, notice
+}
+
+func (k EventKind) String() string {
+	switch k {
+	case EventCommand:
+		return "command"
+	case EventText:
+		return "text"
+	case EventPress:
+		return "press"
+	case EventMedia:
+		return "media"
+	case EventEdited:
+		return "edited"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}

@@ -1,0 +1,138 @@
+package telegram
+
+import (
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"hocvuso/bot"
+)
+
+// inbound is an update reduced to what the runtime needs, plus what the transport needs to
+// answer it.
+type inbound struct {
+	event      bot.Event
+	callbackID string // answer this callback query, whatever happens
+	private    bool   // only private chats get a session
+	group      bool   // a command addressed to the bot in a group
+	kicked     bool   // the resident blocked the bot
+	skip       bool   // nothing to do (an update type the bot does not use)
+}
+
+// chatKey returns the chat an update belongs to, for ordering; 0 when it has none.
+func chatKey(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		if m := u.CallbackQuery.Message.InaccessibleMessage; m != nil {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
+}
+
+// convert reads an update defensively: every pointer may be nil.
+func convert(u *models.Update, username string) inbound {
+	in := inbound{event: bot.Event{ChatID: chatKey(u), UpdateID: u.ID}}
+	switch {
+	case u.Message != nil:
+		convertMessage(&in, u.Message, username)
+	case u.EditedMessage != nil:
+		in.private = u.EditedMessage.Chat.Type == models.ChatTypePrivate
+		in.event.Kind = bot.EventEdited
+		in.event.LangCode = langCode(u.EditedMessage.From)
+	case u.CallbackQuery != nil:
+		q := u.CallbackQuery
+		in.callbackID = q.ID
+		in.private = q.Message.Message == nil || q.Message.Message.Chat.Type == models.ChatTypePrivate
+		in.event.Kind, in.event.Arg = bot.EventPress, q.Data
+		in.event.LangCode, in.event.Name = q.From.LanguageCode, q.From.FirstName
+	case u.MyChatMember != nil:
+		m := u.MyChatMember
+		in.kicked = m.Chat.Type == models.ChatTypePrivate && m.NewChatMember.Type == models.ChatMemberTypeBanned
+		in.skip = !in.kicked
+	default:
+		in.skip = true
+	}
+	if in.event.ChatID == 0 {
+		in.skip = true
+	}
+	return in
+}
+
+func convertMessage(in *inbound, m *models.Message, username string) {
+	in.private = m.Chat.Type == models.ChatTypePrivate
+	in.event.LangCode = langCode(m.From)
+	if m.From != nil {
+		in.event.Name = m.From.FirstName
+	}
+	if cmd, arg, to, ok := parseCommand(m); ok {
+		if to != "" && !strings.EqualFold(to, username) {
+			in.skip = true // a command for another bot in a group
+			return
+		}
+		in.group = !in.private
+		in.event.Kind, in.event.Command, in.event.Arg = bot.EventCommand, cmd, arg
+		return
+	}
+	if !in.private {
+		in.skip = true // the bot only speaks in groups when called by a command
+		return
+	}
+	if m.Text != "" {
+		in.event.Kind, in.event.Arg = bot.EventText, m.Text
+		return
+	}
+	in.event.Kind, in.event.Arg = bot.EventMedia, mediaKind(m)
+}
+
+// parseCommand reads "/cmd@bot arg" when the message starts with a bot_command entity.
+func parseCommand(m *models.Message) (cmd, arg, to string, ok bool) {
+	if len(m.Entities) == 0 || m.Entities[0].Type != models.MessageEntityTypeBotCommand || m.Entities[0].Offset != 0 {
+		return "", "", "", false
+	}
+	if !strings.HasPrefix(m.Text, "/") {
+		return "", "", "", false
+	}
+	head, arg, _ := strings.Cut(m.Text[1:], " ")
+	cmd, to, _ = strings.Cut(head, "@")
+	return strings.ToLower(cmd), strings.TrimSpace(arg), to, cmd != ""
+}
+
+func mediaKind(m *models.Message) string {
+	switch {
+	case m.Sticker != nil:
+		return "sticker"
+	case m.Voice != nil:
+		return "voice"
+	case len(m.Photo) > 0:
+		return "photo"
+	case m.Video != nil, m.VideoNote != nil, m.Animation != nil:
+		return "video"
+	case m.Document != nil:
+		return "document"
+	case m.Audio != nil:
+		return "audio"
+	case m.Location != nil:
+		return "location"
+	case m.Contact != nil:
+		return "contact"
+	}
+	return "other"
+}
+
+func langCode(u *models.User) string {
+	if u == nil {
+		return ""
+	}
+	return u.LanguageCode
+}

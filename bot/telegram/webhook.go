@@ -1,0 +1,72 @@
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// maxWebhookBody bounds an update's size. Real updates are a few kilobytes.
+const maxWebhookBody = 1 << 20
+
+// SetWebhook registers url with Telegram, with the secret Telegram must send back.
+func (t *Transport) SetWebhook(ctx context.Context, url string) error {
+	_, err := t.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+		URL: url, SecretToken: t.secret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
+	})
+	if err != nil {
+		return fmt.Errorf("error setting webhook: %s", t.redact(err))
+	}
+	return nil
+}
+
+// WebhookHandler returns the endpoint Telegram posts updates to. It answers 200 only when the
+// update was handled or was a duplicate; any failure to apply it is a 5xx so Telegram retries.
+// go-telegram/bot's own WebhookHandler answers 200 even when it drops an update.
+func (t *Transport) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if !t.secretOK(r.Header.Get("X-Telegram-Bot-Api-Secret-Token")) {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		var u models.Update
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			http.Error(w, "update too large", http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
+			http.Error(w, "cannot read body", http.StatusBadRequest)
+			return
+		}
+		if err := json.Unmarshal(body, &u); err != nil {
+			http.Error(w, "malformed update", http.StatusBadRequest)
+			return
+		}
+		if err := t.handleSafely(r.Context(), &u); err != nil {
+			http.Error(w, "update not applied, retry later", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+func (t *Transport) secretOK(got string) bool {
+	if t.secret == "" {
+		return true
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(t.secret)) == 1
+}

@@ -1,0 +1,355 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/looplab/fsm"
+)
+
+// Message keys the engine itself uses. They must exist in the base catalog.
+const (
+	KeyMenu         = "menu.text"
+	KeyMenuHint     = "menu.hint"
+	KeyHelp         = "help.text"
+	KeyLangPick     = "lang.pick"
+	KeyLangChanged  = "lang.changed"
+	KeyLangName     = "lang.name"
+	KeyStale        = "notice.stale_button"
+	KeyFlowUpdated  = "notice.flow_updated"
+	KeyUnknownText  = "fallback.text"
+	KeyUnknownMedia = "fallback.media"
+	KeyEdited       = "fallback.edited"
+	KeyBtnMenu      = "btn.menu"
+)
+
+// EngineKeys lists the keys above, for catalog checks.
+var EngineKeys = []string{KeyMenu, KeyMenuHint, KeyHelp, KeyLangPick, KeyLangChanged, KeyLangName,
+	KeyStale, KeyFlowUpdated, KeyUnknownText, KeyUnknownMedia, KeyEdited, KeyBtnMenu}
+
+// Engine walks residents through the flows of a library. Handle is pure and deterministic:
+// the same state and input always give the same new state and replies.
+type Engine struct {
+	lib   *Library
+	texts Texts
+}
+
+// NewEngine returns an engine over lib. texts gives button labels, so that typed words can be
+// matched against them, and the languages offered by the picker.
+func NewEngine(lib *Library, texts Texts) *Engine {
+	return &Engine{lib: lib, texts: texts}
+}
+
+// Library returns the engine's flows.
+func (e *Engine) Library() *Library { return e.lib }
+
+// Handle computes the new state and the replies for one input.
+func (e *Engine) Handle(ctx context.Context, st State, in Input) (State, []Reply, error) {
+	// A cancelled context must not reach fsm.Event: looplab/fsm v1.0.3 then stays "in transition".
+	if err := ctx.Err(); err != nil {
+		return st, nil, fmt.Errorf("error handling input: %w", err)
+	}
+	st, notices := e.repair(st)
+	var replies []Reply
+	var err error
+	switch in.Kind {
+	case Start:
+		st, replies = e.start(st, in.Arg)
+	case Menu:
+		st = toMenu(st)
+		replies = e.current(st)
+	case Back:
+		st, replies = e.back(st)
+	case Help:
+		st.Mode = ""
+		replies = append([]Reply{{Key: KeyHelp}}, e.current(st)...)
+	case Lang:
+		st.Mode = ModeLang
+		replies = []Reply{e.langPicker()}
+	case Press:
+		st, replies, err = e.press(ctx, st, in.Arg)
+	case Text:
+		st, replies, err = e.text(ctx, st, in)
+	case Media:
+		key := KeyUnknownMedia
+		if in.Arg == "edited" {
+			key = KeyEdited
+		}
+		replies = append([]Reply{{Key: key}}, e.current(st)...)
+	default:
+		return st, nil, fmt.Errorf("error handling input: unknown kind %d", in.Kind)
+	}
+	return st, append(notices, replies...), err
+}
+
+// repair brings a state saved under an older flow version back onto the current flows.
+func (e *Engine) repair(st State) (State, []Reply) {
+	if st.Flow == "" {
+		return st, nil
+	}
+	f := e.lib.Flow(st.Flow)
+	if f == nil {
+		return toMenu(st), []Reply{{Key: KeyFlowUpdated}}
+	}
+	if f.Step(st.Step) == nil {
+		st.Step, st.Back, st.Version = f.Start, nil, f.Version
+		st.Token++
+		return st, []Reply{{Key: KeyFlowUpdated}}
+	}
+	if st.Version != f.Version {
+		st.Version = f.Version
+		back := st.Back[:0:0]
+		for _, id := range st.Back {
+			if f.Step(id) != nil {
+				back = append(back, id)
+			}
+		}
+		st.Back = back
+	}
+	return st, nil
+}
+
+func toMenu(st State) State {
+	st.Flow, st.Version, st.Step, st.Back, st.Mode = "", 0, "", nil, ""
+	st.Token++
+	return st
+}
+
+var payloadRE = regexp.MustCompile(`^([a-z][a-z0-9]{0,15})(?:-([A-Za-z0-9_]{1,47}))?$`)
+
+// ParsePayload splits a deep-link payload "<flow>[-<ref>]". ok is false for anything else.
+func ParsePayload(p string) (flow, ref string, ok bool) {
+	m := payloadRE.FindStringSubmatch(p)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+func (e *Engine) start(st State, payload string) (State, []Reply) {
+	id, ref, ok := ParsePayload(payload)
+	f := e.lib.Flow(id)
+	if !ok || f == nil {
+		// Unknown or broken payloads open the menu: a resident never sees an error for a bad link.
+		st = toMenu(st)
+		return st, e.current(st)
+	}
+	if ref != "" {
+		st.Ref = ref
+	}
+	st = e.enter(st, f)
+	return st, e.current(st)
+}
+
+func (e *Engine) enter(st State, f *Flow) State {
+	st.Flow, st.Version, st.Step, st.Back, st.Mode = f.ID, f.Version, f.Start, nil, ""
+	st.Token++
+	return st
+}
+
+func (e *Engine) back(st State) (State, []Reply) {
+	st.Mode = ""
+	if st.Flow == "" || len(st.Back) == 0 {
+		st = toMenu(st)
+		return st, e.current(st)
+	}
+	st.Step = st.Back[len(st.Back)-1]
+	st.Back = st.Back[:len(st.Back)-1]
+	st.Token++
+	return st, e.current(st)
+}
+
+func (e *Engine) press(ctx context.Context, st State, data string) (State, []Reply, error) {
+	if tag, ok := DecodeLang(data); ok {
+		st, replies := e.setLang(st, tag)
+		return st, replies, nil
+	}
+	tok, i, ok := DecodePress(data)
+	if !ok || tok != st.Token {
+		return st, append([]Reply{{Key: KeyStale, Toast: true}}, e.current(st)...), nil
+	}
+	st.Mode = ""
+	return e.choose(ctx, st, i)
+}
+
+// choose applies choice i of what the resident sees now: a guide of the menu or a step button.
+func (e *Engine) choose(ctx context.Context, st State, i int) (State, []Reply, error) {
+	if st.Flow == "" {
+		flows := e.lib.Flows()
+		if i < 0 || i >= len(flows) {
+			return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
+		}
+		st = e.enter(st, flows[i])
+		return st, e.current(st), nil
+	}
+	st, err := e.move(ctx, st, i)
+	if err != nil {
+		return st, nil, err
+	}
+	return st, e.current(st), nil
+}
+
+// move fires the fsm event of choice i. The FSM is built for this one call from the stored
+// state, never cached, so a failed or cancelled transition cannot wedge a chat.
+func (e *Engine) move(ctx context.Context, st State, i int) (State, error) {
+	machine := fsm.NewFSM(st.Step, e.lib.Events(st.Flow), nil)
+	err := machine.Event(ctx, eventName(st.Step, i))
+	var noTransition fsm.NoTransitionError
+	if err != nil && !errors.As(err, &noTransition) {
+		return st, fmt.Errorf("error moving %s from step %q by choice %d: %w", st.Flow, st.Step, i, err)
+	}
+	to := machine.Current()
+	if to == MenuTarget {
+		return toMenu(st), nil
+	}
+	st.Back = append(st.Back, st.Step)
+	if len(st.Back) > MaxBackStack {
+		st.Back = st.Back[len(st.Back)-MaxBackStack:]
+	}
+	st.Step = to
+	st.Token++
+	return st, nil
+}
+
+func (e *Engine) text(ctx context.Context, st State, in Input) (State, []Reply, error) {
+	text := in.Arg
+	if st.Mode == ModeLang {
+		st.Mode = ""
+		if tag := e.matchLang(text); tag != "" {
+			st, replies := e.setLang(st, tag)
+			return st, replies, nil
+		}
+	}
+	if i, ok := e.matchChoice(st, langOf(st, in), text); ok {
+		return e.choose(ctx, st, i)
+	}
+	if st.Flow == "" {
+		if f := e.matchKeyword(text); f != nil {
+			st = e.enter(st, f)
+			return st, e.current(st), nil
+		}
+		return st, append([]Reply{{Key: KeyMenuHint}}, e.current(st)...), nil
+	}
+	return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
+}
+
+// labels returns the message keys of the choices shown now, in order.
+func (e *Engine) labels(st State) []string {
+	var keys []string
+	if st.Flow == "" {
+		for _, f := range e.lib.Flows() {
+			keys = append(keys, f.Title)
+		}
+		return keys
+	}
+	for _, b := range e.lib.Flow(st.Flow).Step(st.Step).Choices() {
+		keys = append(keys, b.Label)
+	}
+	return keys
+}
+
+// matchChoice finds the choice a typed text means: its number, or its label's words.
+func (e *Engine) matchChoice(st State, lang, text string) (int, bool) {
+	keys := e.labels(st)
+	if n, err := strconv.Atoi(strings.TrimSpace(text)); err == nil {
+		return n - 1, n >= 1 && n <= len(keys)
+	}
+	typed := Normalize(text)
+	if typed == "" {
+		return 0, false
+	}
+	for _, fold := range []func(string) string{Normalize, Fold} {
+		want := fold(text)
+		for i, k := range keys {
+			if fold(e.texts.Text(lang, k)) == want {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// matchKeyword finds a guide by a keyword typed at the menu: a whole keyword first, then a
+// keyword inside a longer text ("định danh điện tử"). Diacritics do not matter.
+func (e *Engine) matchKeyword(text string) *Flow {
+	typed := Fold(text)
+	if typed == "" {
+		return nil
+	}
+	for _, exact := range []bool{true, false} {
+		for _, f := range e.lib.Flows() {
+			for _, kw := range f.Keywords {
+				k := Fold(kw)
+				if (exact && k == typed) || (!exact && containsWords(typed, k)) {
+					return f
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// langOf is the language the resident reads: the one chosen, else the one the client suggests.
+func langOf(st State, in Input) string {
+	if st.Lang != "" {
+		return st.Lang
+	}
+	return in.Lang
+}
+
+func (e *Engine) matchLang(text string) string {
+	langs := e.texts.Languages()
+	if n, err := strconv.Atoi(strings.TrimSpace(text)); err == nil && n >= 1 && n <= len(langs) {
+		return langs[n-1]
+	}
+	typed := Fold(text)
+	for _, tag := range langs {
+		if typed == Fold(e.texts.Text(tag, KeyLangName)) || typed == Fold(tag) {
+			return tag
+		}
+	}
+	return ""
+}
+
+func (e *Engine) setLang(st State, tag string) (State, []Reply) {
+	if !contains(e.texts.Languages(), tag) {
+		return st, e.current(st)
+	}
+	st.Lang, st.Mode = tag, ""
+	return st, append([]Reply{{Key: KeyLangChanged}}, e.current(st)...)
+}
+
+func (e *Engine) langPicker() Reply {
+	r := Reply{Key: KeyLangPick}
+	for i, tag := range e.texts.Languages() {
+		r.Buttons = append(r.Buttons, ReplyButton{Label: KeyLangName, Lang: tag, Number: i + 1, Data: EncodeLang(tag)})
+	}
+	return r
+}
+
+// current renders what the resident should see now: the menu or the current step.
+func (e *Engine) current(st State) []Reply {
+	if st.Flow == "" {
+		r := Reply{Key: KeyMenu}
+		for i, f := range e.lib.Flows() {
+			r.Buttons = append(r.Buttons, ReplyButton{Label: f.Title, Number: i + 1, Data: EncodePress(st.Token, i)})
+		}
+		return []Reply{r}
+	}
+	s := e.lib.Flow(st.Flow).Step(st.Step)
+	r := Reply{Key: s.Text, Image: s.Image}
+	n := 0
+	for _, b := range s.Buttons {
+		if b.URL != "" {
+			r.Buttons = append(r.Buttons, ReplyButton{Label: b.Label, URL: b.URL})
+			continue
+		}
+		r.Buttons = append(r.Buttons, ReplyButton{Label: b.Label, Number: n + 1, Data: EncodePress(st.Token, n)})
+		n++
+	}
+	return []Reply{r}
+}

@@ -1,0 +1,265 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var (
+	idPattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+	flowIDPattern = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+)
+
+// LoadError is a problem in one flow file, with the line it was found on.
+type LoadError struct {
+	File string
+	Line int
+	Step string
+	Msg  string
+}
+
+func (e *LoadError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Step != "" {
+		return fmt.Sprintf("%s: step %q: %s", loc, e.Step, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// Texts is what the loader and the engine need from the catalogs: whether a key exists in the
+// base language, and a key's text in a language (with the base language as fallback).
+type Texts interface {
+	Has(key string) bool
+	Text(lang, key string) string
+	Languages() []string
+}
+
+// LoadDir reads every *.yaml file of dir in fsys, parses and validates them. All problems are
+// reported together, each naming its file and line.
+func LoadDir(fsys fs.FS, dir string, texts Texts) (*Library, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("error listing flows in %s: %w", dir, err)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no flow files (*.yaml) in %s", dir)
+	}
+	var flows []*Flow
+	var errs []error
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("error reading %s: %w", name, err))
+			continue
+		}
+		f, ferrs := Parse(name, data, texts)
+		errs = append(errs, ferrs...)
+		if f != nil {
+			flows = append(flows, f)
+		}
+	}
+	errs = append(errs, checkUnique(flows)...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return newLibrary(flows), nil
+}
+
+func checkUnique(flows []*Flow) []error {
+	var errs []error
+	seen := map[string]string{}
+	for _, f := range flows {
+		if other, ok := seen[f.ID]; ok {
+			errs = append(errs, &LoadError{File: f.File, Msg: fmt.Sprintf("flow id %q is also used by %s", f.ID, other)})
+		}
+		seen[f.ID] = f.File
+	}
+	return errs
+}
+
+// Parse decodes and validates one flow file. It returns the flow only when there is no error.
+func Parse(file string, data []byte, texts Texts) (*Flow, []error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, []error{&LoadError{File: file, Line: yamlErrLine(err), Msg: "not valid YAML: " + cleanYAMLErr(err)}}
+	}
+	if len(root.Content) == 0 {
+		return nil, []error{&LoadError{File: file, Msg: "the file is empty"}}
+	}
+	p := &parser{file: file}
+	f := p.flow(root.Content[0])
+	if len(p.errs) == 0 {
+		p.validate(f, texts)
+	}
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	return f, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrLine(err error) int {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	var n int
+	fmt.Sscanf(m[1], "%d", &n)
+	return n
+}
+
+func cleanYAMLErr(err error) string {
+	return strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: ")
+}
+
+type parser struct {
+	file string
+	errs []error
+}
+
+func (p *parser) errorf(line int, step, format string, args ...any) {
+	p.errs = append(p.errs, &LoadError{File: p.file, Line: line, Step: step, Msg: fmt.Sprintf(format, args...)})
+}
+
+// fields returns the keys of a mapping node, reporting keys that are not allowed.
+func (p *parser) fields(n *yaml.Node, step string, allowed ...string) map[string]*yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n.Line, step, "expected a mapping (key: value)")
+		return nil
+	}
+	out := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !contains(allowed, k.Value) {
+			p.errorf(k.Line, step, "unknown field %q (allowed: %s)", k.Value, strings.Join(allowed, ", "))
+			continue
+		}
+		if _, dup := out[k.Value]; dup {
+			p.errorf(k.Line, step, "field %q is given twice", k.Value)
+		}
+		out[k.Value] = v
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) str(n *yaml.Node, step, name string) string {
+	if n == nil {
+		return ""
+	}
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n.Line, step, "%s must be a single value", name)
+		return ""
+	}
+	return strings.TrimSpace(n.Value)
+}
+
+func (p *parser) num(n *yaml.Node, step, name string) int {
+	if n == nil {
+		return 0
+	}
+	var v int
+	if err := n.Decode(&v); err != nil {
+		p.errorf(n.Line, step, "%s must be a whole number", name)
+	}
+	return v
+}
+
+func (p *parser) flow(n *yaml.Node) *Flow {
+	fs := p.fields(n, "", "id", "version", "order", "title", "keywords", "start", "steps")
+	if fs == nil {
+		return nil
+	}
+	f := &Flow{
+		File:    p.file,
+		ID:      p.str(fs["id"], "", "id"),
+		Version: p.num(fs["version"], "", "version"),
+		Order:   p.num(fs["order"], "", "order"),
+		Title:   p.str(fs["title"], "", "title"),
+		Start:   p.str(fs["start"], "", "start"),
+	}
+	if kw := fs["keywords"]; kw != nil {
+		if err := kw.Decode(&f.Keywords); err != nil {
+			p.errorf(kw.Line, "", "keywords must be a list of words")
+		}
+	}
+	p.required(n.Line, map[string]bool{"id": f.ID != "", "version": f.Version > 0, "title": f.Title != "", "start": f.Start != "", "steps": fs["steps"] != nil})
+	if f.ID != "" && !flowIDPattern.MatchString(f.ID) {
+		p.errorf(fs["id"].Line, "", "flow id %q must be 1-16 lowercase letters or digits, starting with a letter", f.ID)
+	}
+	if st := fs["steps"]; st != nil {
+		if st.Kind != yaml.SequenceNode {
+			p.errorf(st.Line, "", "steps must be a list")
+		} else {
+			for _, sn := range st.Content {
+				if s := p.step(sn); s != nil {
+					f.Steps = append(f.Steps, s)
+				}
+			}
+		}
+	}
+	return f
+}
+
+func (p *parser) required(line int, present map[string]bool) {
+	var missing []string
+	for name, ok := range present {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	for _, name := range missing {
+		p.errorf(line, "", "missing %q", name)
+	}
+}
+
+func (p *parser) step(n *yaml.Node) *Step {
+	fs := p.fields(n, "", "id", "kind", "text", "image", "buttons")
+	if fs == nil {
+		return nil
+	}
+	s := &Step{Line: n.Line, ID: p.str(fs["id"], "", "id")}
+	s.Kind = p.str(fs["kind"], s.ID, "kind")
+	s.Text = p.str(fs["text"], s.ID, "text")
+	s.Image = p.str(fs["image"], s.ID, "image")
+	if bn := fs["buttons"]; bn != nil {
+		if bn.Kind != yaml.SequenceNode {
+			p.errorf(bn.Line, s.ID, "buttons must be a list")
+		} else {
+			for _, b := range bn.Content {
+				s.Buttons = append(s.Buttons, p.button(b, s.ID))
+			}
+		}
+	}
+	return s
+}
+
+func (p *parser) button(n *yaml.Node, step string) Button {
+	fs := p.fields(n, step, "label", "goto", "url")
+	return Button{
+		Line:  n.Line,
+		Label: p.str(fs["label"], step, "label"),
+		Goto:  p.str(fs["goto"], step, "goto"),
+		URL:   p.str(fs["url"], step, "url"),
+	}
+}

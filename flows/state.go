@@ -1,0 +1,60 @@
+package flows
+
+// State is everything the engine needs to know about one chat. It is small on purpose: it is
+// stored in Redis for every chat (short JSON names keep it a few hundred bytes).
+type State struct {
+	Flow    string   `json:"f,omitempty"` // "" means the main menu
+	Version int      `json:"v,omitempty"` // version of Flow when Step was entered
+	Step    string   `json:"s,omitempty"`
+	Back    []string `json:"b,omitempty"` // steps /back returns to, most recent last, at most MaxBackStack
+	Lang    string   `json:"l,omitempty"` // language the resident chose; "" means not chosen yet
+	Ref     string   `json:"r,omitempty"` // referral code from the deep link that brought the resident
+	Token   uint32   `json:"t,omitempty"` // prompt token: changes whenever a new step is shown
+	Mode    string   `json:"m,omitempty"` // "lang" while the language picker waits for an answer
+}
+
+// ModeLang is the State.Mode while the language picker is open.
+const ModeLang = "lang"
+
+// InputKind says what the resident did.
+type InputKind uint8
+
+// Input kinds. The numbers are not stored anywhere.
+const (
+	Start InputKind = iota + 1 // /start, Arg is the deep-link payload (may be empty)
+	Press                      // a button press, Arg is its callback data
+	Text                       // typed text, Arg is the text
+	Menu                       // /menu
+	Back                       // /back
+	Help                       // /help
+	Lang                       // /lang: open the language picker
+	Media                      // a sticker, photo, voice note… Arg names the kind
+)
+
+// Input is one thing the resident did.
+type Input struct {
+	Kind InputKind
+	Arg  string
+	// Lang is the language to use while the resident has chosen none (State.Lang is empty),
+	// for example from the client's settings.
+	Lang string
+}
+
+// Reply is one message to send, as message keys: rendering into a language happens later.
+type Reply struct {
+	Key     string
+	Params  map[string]string
+	Image   string
+	Buttons []ReplyButton
+	// Toast marks a short notice that a transport may show as a callback answer.
+	Toast bool
+}
+
+// ReplyButton is a button under a reply.
+type ReplyButton struct {
+	Label  string // message key
+	Lang   string // render the label in this language instead of the chat's (language picker)
+	Number int    // the number a resident may type instead of pressing; 0 for links
+	Data   string // callback data
+	URL    string
+}
