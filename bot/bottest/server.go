@@ -11,39 +11,36 @@
 //
 // go-telegram/bot has no exported test server (its serverMock in bot_test.go is unexported);
 // this one follows it and courier's handlertest: routes /bot<token>/<method>, records bodies,
-// and fails the test when an injected failure was never used.
+// and fails the test when an injected failure was never used. What it answers comes from
+// bot/bottest/fakeapi, which the load benchmark (hocvuso bench) uses too.
 package bottest
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"hocvuso/bot/bottest/fakeapi"
 )
 
 // The bot the server pretends to be.
 const (
-	Token     = "7000000001:TEST-hocvuso-fake-token"
-	BotID     = 7000000001
-	Username  = "hocvuso_bot"
-	FirstName = "Học vụ số"
+	Token     = fakeapi.Token
+	BotID     = fakeapi.BotID
+	Username  = fakeapi.Username
+	FirstName = fakeapi.FirstName
 )
+
+// Call is one Bot API request as the server received it; see fakeapi.Call.
+type Call = fakeapi.Call
+
+// Button is an inline keyboard button as a call's reply_markup carries it.
+type Button = fakeapi.Button
 
 // WaitTimeout bounds WaitCalls and WaitConfirmed: a test that waits longer has failed.
 const WaitTimeout = 10 * time.Second
-
-// Call is one Bot API request as the server received it. Params holds every field of the
-// body (multipart form, JSON or URL-encoded) and of the query string, as text: numbers as
-// their digits, objects and arrays as their JSON, an uploaded file as "file:<name>".
-type Call struct {
-	Method string
-	Params map[string]string
-}
 
 // Server is a fake Bot API server. Its methods are safe for concurrent use.
 type Server struct {
@@ -55,15 +52,15 @@ type Server struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced whenever anything below changes
 	calls   []Call
-	fails   map[string][]apiError
+	fails   map[string][]fakeapi.Error
 	queue   []queued // pushed updates not yet confirmed, by update_id
 	offset  int64    // the highest offset a getUpdates call asked for
-	lastMsg int64    // message_id of the last message "sent"
+	bot     fakeapi.Bot
 }
 
 // New starts a server that is closed when the test ends.
 func New(tb testing.TB) *Server {
-	s := &Server{tb: tb, closed: make(chan struct{}), changed: make(chan struct{}), fails: map[string][]apiError{}}
+	s := &Server{tb: tb, closed: make(chan struct{}), changed: make(chan struct{}), fails: map[string][]fakeapi.Error{}}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
 	return s
@@ -94,7 +91,7 @@ func (s *Server) Close() {
 func (s *Server) Fail(method string, code int, description string, retryAfter int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fails[method] = append(s.fails[method], apiError{Code: code, Description: description, RetryAfter: retryAfter})
+	s.fails[method] = append(s.fails[method], fakeapi.Error{Code: code, Description: description, RetryAfter: retryAfter})
 }
 
 // Calls returns the calls of method received so far, in order; every call when method is "".
@@ -130,7 +127,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = nil
-	s.fails = map[string][]apiError{}
+	s.fails = map[string][]fakeapi.Error{}
 	s.notifyLocked()
 }
 
@@ -161,83 +158,37 @@ func (s *Server) notifyLocked() {
 
 // serve routes /bot<token>/<method>.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
-	token, method, ok2 := strings.Cut(rest, "/")
-	if !ok || !ok2 || token != Token {
-		writeError(w, apiError{Code: http.StatusUnauthorized, Description: "Unauthorized"})
+	token, method, ok := fakeapi.Route(r.URL.Path)
+	if !ok || token != Token {
+		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusUnauthorized, Description: "Unauthorized"})
 		return
 	}
-	params, err := readParams(r)
+	params, err := fakeapi.ReadParams(r)
 	if err != nil {
 		s.tb.Errorf("bottest: %s: unreadable request: %v", method, err)
-		writeError(w, apiError{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
+		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
 		return
 	}
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, Params: params})
-	var fail *apiError
+	var fail *fakeapi.Error
 	if q := s.fails[method]; len(q) > 0 {
 		fail, s.fails[method] = &q[0], q[1:]
 	}
 	s.notifyLocked()
 	s.mu.Unlock()
 	if fail != nil {
-		writeError(w, *fail)
+		fakeapi.WriteError(w, *fail)
 		return
 	}
-	result, apiErr := s.answer(r.Context(), method, params)
+	if method == "getUpdates" {
+		fakeapi.WriteResult(w, s.getUpdates(r.Context(), params))
+		return
+	}
+	result, apiErr := s.bot.Answer(method, params)
 	if apiErr != nil {
-		writeError(w, *apiErr)
+		fakeapi.WriteError(w, *apiErr)
 		return
 	}
-	writeResult(w, result)
-}
-
-// answer gives the result of a successful call.
-func (s *Server) answer(ctx context.Context, method string, p map[string]string) (any, *apiError) {
-	switch method {
-	case "getMe":
-		return user{ID: BotID, IsBot: true, FirstName: FirstName, Username: Username}, nil
-	case "getUpdates":
-		return s.getUpdates(ctx, p), nil
-	case "sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup":
-		return s.message(p), nil
-	case "answerCallbackQuery", "answerInlineQuery", "setWebhook", "deleteWebhook", "sendChatAction":
-		return true, nil
-	}
-	return nil, &apiError{Code: http.StatusNotFound, Description: "Not Found"}
-}
-
-// message is the Message Telegram returns for a send or an edit.
-func (s *Server) message(p map[string]string) message {
-	chatID, _ := strconv.ParseInt(p["chat_id"], 10, 64)
-	s.mu.Lock()
-	s.lastMsg++
-	id := s.lastMsg
-	s.mu.Unlock()
-	if n, err := strconv.ParseInt(p["message_id"], 10, 64); err == nil {
-		id = n // an edit returns the edited message
-	}
-	m := message{
-		MessageID: id, Date: 1764720000 + id, Chat: chat{ID: chatID, Type: chatType(chatID)},
-		From: &user{ID: BotID, IsBot: true, FirstName: FirstName, Username: Username},
-		Text: p["text"], Caption: p["caption"],
-	}
-	if p["photo"] != "" {
-		m.Photo = []photoSize{{FileID: "photo-" + strconv.FormatInt(id, 10), FileUniqueID: "u" + strconv.FormatInt(id, 10), Width: 1280, Height: 960}}
-	}
-	if rm := p["reply_markup"]; rm != "" && json.Valid([]byte(rm)) {
-		m.ReplyMarkup = json.RawMessage(rm)
-	}
-	return m
-}
-
-func chatType(id int64) string {
-	switch {
-	case id > 0:
-		return "private"
-	case id < -1_000_000_000_000:
-		return "supergroup"
-	}
-	return "group"
+	fakeapi.WriteResult(w, result)
 }

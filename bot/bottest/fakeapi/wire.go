@@ -1,4 +1,4 @@
-package bottest
+package fakeapi
 
 import (
 	"bytes"
@@ -15,10 +15,10 @@ import (
 // maxBody bounds a request body; Telegram's own limit for uploads is 50 MB.
 const maxBody = 50 << 20
 
-// readParams decodes a request the way the Bot API accepts it: query string, then a
+// ReadParams decodes a request the way the Bot API accepts it: query string, then a
 // multipart form (what go-telegram/bot sends), a JSON object (our getUpdates) or a URL-encoded
 // form. An empty body is no parameters (go-telegram/bot sends getMe that way).
-func readParams(r *http.Request) (map[string]string, error) {
+func ReadParams(r *http.Request) (map[string]string, error) {
 	p := map[string]string{}
 	for k, v := range r.URL.Query() {
 		p[k] = v[0]
@@ -92,8 +92,8 @@ func readJSON(body []byte, p map[string]string) error {
 	return nil
 }
 
-// apiError is an error answer of the Bot API.
-type apiError struct {
+// Error is an error answer of the Bot API.
+type Error struct {
 	Code        int
 	Description string
 	RetryAfter  int
@@ -111,11 +111,13 @@ type parameters struct {
 	RetryAfter int `json:"retry_after,omitempty"`
 }
 
-func writeResult(w http.ResponseWriter, result any) {
+// WriteResult writes a successful answer.
+func WriteResult(w http.ResponseWriter, result any) {
 	writeJSON(w, http.StatusOK, response{OK: true, Result: result})
 }
 
-func writeError(w http.ResponseWriter, e apiError) {
+// WriteError writes an error answer, as Telegram gives them (with retry_after on a 429).
+func WriteError(w http.ResponseWriter, e Error) {
 	resp := response{ErrorCode: e.Code, Description: e.Description}
 	if e.RetryAfter > 0 {
 		resp.Parameters = &parameters{RetryAfter: e.RetryAfter}
@@ -136,33 +138,45 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // The parts of Bot API objects the server returns.
 type (
-	user struct {
+	// User is a Bot API User.
+	User struct {
 		ID        int64  `json:"id"`
 		IsBot     bool   `json:"is_bot"`
 		FirstName string `json:"first_name"`
 		Username  string `json:"username,omitempty"`
 	}
-	chat struct {
+	// Chat is a Bot API Chat.
+	Chat struct {
 		ID   int64  `json:"id"`
 		Type string `json:"type"`
 	}
-	photoSize struct {
+	// PhotoSize is a Bot API PhotoSize.
+	PhotoSize struct {
 		FileID       string `json:"file_id"`
 		FileUniqueID string `json:"file_unique_id"`
 		Width        int    `json:"width"`
 		Height       int    `json:"height"`
 	}
-	message struct {
+	// Message is a Bot API Message.
+	Message struct {
 		MessageID   int64           `json:"message_id"`
-		From        *user           `json:"from,omitempty"`
+		From        *User           `json:"from,omitempty"`
 		Date        int64           `json:"date"`
-		Chat        chat            `json:"chat"`
+		Chat        Chat            `json:"chat"`
 		Text        string          `json:"text,omitempty"`
 		Caption     string          `json:"caption,omitempty"`
-		Photo       []photoSize     `json:"photo,omitempty"`
+		Photo       []PhotoSize     `json:"photo,omitempty"`
 		ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
 	}
 )
+
+// Call is one Bot API request as a server received it. Params holds every field of the
+// body (multipart form, JSON or URL-encoded) and of the query string, as text: numbers as
+// their digits, objects and arrays as their JSON, an uploaded file as "file:<name>".
+type Call struct {
+	Method string
+	Params map[string]string
+}
 
 // Button is an inline keyboard button as a call's reply_markup carries it.
 type Button struct {
