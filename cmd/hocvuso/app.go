@@ -34,7 +34,7 @@ func content(flowFS fs.FS, flowDir string) (*i18n.Catalog, *flows.Library, error
 
 // store connects to REDIS_URL, or starts the embedded server when url is empty and embedded
 // is allowed. The returned function releases what was opened.
-func store(ctx context.Context, url string, allowEmbedded bool, ttl time.Duration) (*session.Store, func(), error) {
+func store(ctx context.Context, url string, allowEmbedded bool, ttl time.Duration, opts ...session.Option) (*session.Store, func(), error) {
 	var rdb redis.UniversalClient
 	var closeAll func()
 	switch {
@@ -61,7 +61,7 @@ func store(ctx context.Context, url string, allowEmbedded bool, ttl time.Duratio
 		closeAll()
 		return nil, nil, fmt.Errorf("error reaching redis: %w", err)
 	}
-	return session.New(rdb, session.WithTTL(ttl)), closeAll, nil
+	return session.New(rdb, append([]session.Option{session.WithTTL(ttl)}, opts...)...), closeAll, nil
 }
 
 // runtime wires content and store into a conversation runtime.

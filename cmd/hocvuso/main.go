@@ -3,6 +3,7 @@
 //	hocvuso serve    serve Telegram (long polling, or a webhook when WEBHOOK_URL is set)
 //	hocvuso chat     chat with the bot in the terminal (same engine, flows and languages)
 //	hocvuso check    validate the flow files and catalogs
+//	hocvuso bench    measure the bot in webhook mode under simulated residents
 package main
 
 import (
@@ -22,6 +23,7 @@ Usage:
   hocvuso serve [flags]   serve Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
   hocvuso chat [flags]    chat with the bot in this terminal
   hocvuso check [dir]     validate flow files (default: the built-in library)
+  hocvuso bench [flags]   measure the whole bot under load, against a minimal floor bot
 
 Run "hocvuso <command> -h" for a command's flags.
 `
@@ -61,6 +63,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runChat(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
+	case "bench-bot": // the bot process hocvuso bench starts
+		return runBenchBot(ctx, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

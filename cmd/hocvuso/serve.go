@@ -78,9 +78,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	rt := runtime(cat, lib, st, log)
-	tr, err := telegram.New(ctx, rt, c.Token,
-		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log))
+	tr, err := newTransport(ctx, c, st, log)
 	if err != nil {
 		return err
 	}
@@ -89,6 +87,18 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return tr.Poll(ctx)
 	}
 	return serveWebhook(ctx, tr, c, log)
+}
+
+// newTransport wires the runtime and the Telegram transport on a store, as serve runs them
+// (hocvuso bench builds its bot here too, so that it measures what serve runs).
+func newTransport(ctx context.Context, c serveConfig, st *session.Store, log *slog.Logger) (*telegram.Transport, error) {
+	cat, lib, err := content(nil, "")
+	if err != nil {
+		return nil, err
+	}
+	rt := runtime(cat, lib, st, log)
+	return telegram.New(ctx, rt, c.Token,
+		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log))
 }
 
 // serveWebhook registers the webhook and serves it until ctx is done, then drains requests.

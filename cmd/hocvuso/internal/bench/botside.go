@@ -1,0 +1,160 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// BotEnv is what a bot under test is told: where the fake Bot API and Redis are, the key
+// prefix of its sessions, its token and webhook secret.
+type BotEnv struct {
+	Kind     Kind
+	APIURL   string
+	RedisURL string
+	Prefix   string
+	Token    string
+	Secret   string
+}
+
+// Factory builds a bot's webhook handler on env. It returns the Redis client the bot uses
+// (the bench counts its commands) and a function that releases what was opened.
+type Factory func(ctx context.Context, env BotEnv) (http.Handler, redis.UniversalClient, func(), error)
+
+// Stats is what a bot process reports about itself.
+type Stats struct {
+	CPUNanos   int64  `json:"cpu_ns"`    // user + system CPU time of the process
+	MaxRSSKB   int64  `json:"maxrss_kb"` // peak resident set size of the process
+	RSSKB      int64  `json:"rss_kb"`    // resident set size now
+	RedisCmds  int64  `json:"redis_cmds"`
+	RedisTrips int64  `json:"redis_round_trips"` // a pipeline is one
+	Goroutines int    `json:"goroutines"`
+	HeapInuse  uint64 `json:"heap_inuse"`
+}
+
+// Paths served by a bot under test.
+const (
+	webhookPath = "/webhook"
+	statsPath   = "/bench/stats"
+)
+
+// botServer serves one bot's webhook and its stats on loopback.
+type botServer struct {
+	srv     *http.Server
+	addr    string
+	counter *redisCounter
+	release func()
+	done    chan error
+}
+
+// startBot builds the bot with factory and serves it on a free loopback port.
+func startBot(ctx context.Context, factory Factory, env BotEnv) (*botServer, error) {
+	h, rdb, release, err := factory(ctx, env)
+	if err != nil {
+		return nil, fmt.Errorf("error starting the %s bot: %w", env.Kind, err)
+	}
+	counter := &redisCounter{}
+	rdb.AddHook(counter)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("error listening: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(webhookPath, h)
+	mux.HandleFunc(statsPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(counter.stats())
+	})
+	b := &botServer{
+		srv:     &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
+		addr:    l.Addr().String(),
+		counter: counter,
+		release: release,
+		done:    make(chan error, 1),
+	}
+	go func() { b.done <- b.srv.Serve(l) }()
+	return b, nil
+}
+
+// URL is the bot's base URL.
+func (b *botServer) URL() string { return "http://" + b.addr }
+
+func (b *botServer) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := b.srv.Shutdown(ctx)
+	<-b.done
+	b.release()
+	return err
+}
+
+// ServeBot is the bot process of a bench run (`hocvuso bench` starts it as a child process,
+// so that its CPU time and memory are its own): it serves the bot on loopback, prints
+// "ready <url>" on stdout and runs until stdin is closed or ctx is done.
+func ServeBot(ctx context.Context, factory Factory, env BotEnv, stdin io.Reader, stdout io.Writer) error {
+	b, err := startBot(ctx, factory, env)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(stdout, "ready", b.URL()); err != nil {
+		_ = b.close()
+		return err
+	}
+	eof := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, stdin); close(eof) }()
+	select {
+	case <-ctx.Done():
+	case <-eof:
+	case err := <-b.done:
+		b.release()
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("bot server stopped: %w", err)
+		}
+		return nil
+	}
+	return b.close()
+}
+
+// redisCounter counts the commands and round trips a bot sends to Redis.
+type redisCounter struct {
+	cmds, trips atomic.Int64
+}
+
+func (c *redisCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *redisCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.cmds.Add(1)
+		c.trips.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *redisCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.cmds.Add(int64(len(cmds)))
+		c.trips.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+func (c *redisCounter) stats() Stats {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	cpu, maxRSS := rusage()
+	return Stats{
+		CPUNanos: cpu, MaxRSSKB: maxRSS, RSSKB: currentRSS(),
+		RedisCmds: c.cmds.Load(), RedisTrips: c.trips.Load(),
+		Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse,
+	}
+}
