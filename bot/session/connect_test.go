@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -103,10 +104,13 @@ func TestConnectCluster(t *testing.T) {
 		}
 	}
 	perMaster := map[string]int64{}
+	var mu sync.Mutex
 	cc := rdb.(*redis.ClusterClient)
-	err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+	err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { // runs them at once
 		n, err := c.DBSize(ctx).Result()
+		mu.Lock()
 		perMaster[c.Options().Addr] = n
+		mu.Unlock()
 		return err
 	})
 	if err != nil {
