@@ -41,9 +41,9 @@ func InProcess(factories map[Kind]Factory) Launcher {
 
 type inProcessBot struct{ b *botServer }
 
-func (p inProcessBot) URL() string                           { return p.b.URL() }
+func (p inProcessBot) URL() string                          { return p.b.URL() }
 func (p inProcessBot) Stats(context.Context) (Stats, error) { return p.b.counter.stats(), nil }
-func (p inProcessBot) Stop() error                           { return p.b.close() }
+func (p inProcessBot) Stop() error                          { return p.b.close() }
 
 // EnvVar carries a child bot's BotEnv as JSON.
 const EnvVar = "HOCVUSO_BENCH_BOT"
