@@ -208,7 +208,7 @@ func messageUpdate(t *testing.T, id, chat int64, text string) []byte {
 }
 
 // deleteKeys removes a test's keys, on every master of a cluster.
-func deleteKeys(t *testing.T, rdb redis.UniversalClient, prefix string) {
+func deleteKeys(t testing.TB, rdb redis.UniversalClient, prefix string) {
 	ctx := context.Background()
 	del := func(ctx context.Context, c redis.Cmdable) error {
 		iter := c.Scan(ctx, 0, prefix+":*", 500).Iterator()
