@@ -27,9 +27,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	guide := fs.String("guide", "vneid", "the guide every chat walks, start to end")
 	floor := fs.Bool("floor", false, "also run the floor bot under the same load and print ratios to it")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	benchfmt := fs.Bool("benchfmt", false, "print Go benchmark lines (for benchstat)")
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty: embedded server in the bench process)")
 	inProcess := fs.Bool("inprocess", false, "run the bots in this process (CPU and memory then include the load generator)")
 	check := fs.Bool("check", false, "exit with status 1 when a target is missed or an update failed")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the hocvuso bot process to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -43,7 +45,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := bench.Config{
 		Chats: *chats, Walks: *walks, Guide: *guide, Plan: plan, Floor: *floor, RedisURL: *redisURL,
-		Pacing: "off (the fake Bot API has no limits)",
+		Pacing: "off (the fake Bot API has no limits)", CPUProfile: *cpuProfile,
 	}
 	if *inProcess {
 		cfg.Launch = bench.InProcess(map[bench.Kind]bench.Factory{bench.Hocvuso: hocvusoFactory(stderr), bench.Floor: bench.FloorFactory})
@@ -60,11 +62,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	switch {
+	case *asJSON:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(report)
-	} else {
+	case *benchfmt:
+		err = report.WriteBenchfmt(stdout)
+	default:
 		err = report.WriteText(stdout)
 	}
 	if err != nil {

@@ -65,6 +65,9 @@ type Config struct {
 	CPUScope string   // what the CPU figures cover, for the report
 	Pacing   string   // the pacing the bots send with, for the report
 	Warmup   int      // chats of the warm-up walk (not measured); default min(Chats, 20)
+	// CPUProfile, when set, makes the hocvuso bot write a CPU profile there (child process
+	// only: in process, profile the bench itself).
+	CPUProfile string
 }
 
 // secret is the webhook secret of the bench's bots.
@@ -124,6 +127,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for _, k := range kinds {
 		r := &kindRun{kind: k, chats: chatIDs(k, cfg.Chats, 0), warm: chatIDs(k, cfg.Warmup, 50_000_000), calls: map[string]int64{}}
 		r.env = BotEnv{Kind: k, RedisURL: redisURL, Prefix: prefix + "-" + k.String(), Token: tokenFor(k), Secret: secret}
+		if k == Hocvuso {
+			r.env.CPUProfile = cfg.CPUProfile
+		}
 		runs[k] = r
 		tokens[r.env.Token] = k
 		allChats = append(append(allChats, r.chats...), r.warm...)

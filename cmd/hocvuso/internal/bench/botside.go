@@ -8,7 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +26,8 @@ type BotEnv struct {
 	Prefix   string
 	Token    string
 	Secret   string
+	// CPUProfile, when set, is where the bot writes a CPU profile of its whole run.
+	CPUProfile string `json:",omitempty"`
 }
 
 // Factory builds a bot's webhook handler on env. It returns the Redis client the bot uses
@@ -102,6 +106,13 @@ func (b *botServer) close() error {
 // so that its CPU time and memory are its own): it serves the bot on loopback, prints
 // "ready <url>" on stdout and runs until stdin is closed or ctx is done.
 func ServeBot(ctx context.Context, factory Factory, env BotEnv, stdin io.Reader, stdout io.Writer) error {
+	if env.CPUProfile != "" {
+		stop, err := startCPUProfile(env.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	b, err := startBot(ctx, factory, env)
 	if err != nil {
 		return err
@@ -123,6 +134,18 @@ func ServeBot(ctx context.Context, factory Factory, env BotEnv, stdin io.Reader,
 		return nil
 	}
 	return b.close()
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("error creating the CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("error starting the CPU profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }
 
 // redisCounter counts the commands and round trips a bot sends to Redis.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -276,4 +277,20 @@ func callList(calls map[string]float64) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// WriteBenchfmt prints the figures in Go's benchmark format, one line per bot, so that
+// benchstat can compare runs (of two builds, say) like any `go test -bench` output.
+func (r *Report) WriteBenchfmt(w io.Writer) error {
+	line := func(name string, f Figures) {
+		fmt.Fprintf(w, "BenchmarkBench/%s/U=%d-%d\t%d\t%.4f cpu-ms/update\t%.1f updates/s\t%.3f p50-ms\t%.3f p99-ms\t%.2f redis-trips/update\t%.0f redis-B/session\t%.1f rss-MB\n",
+			name, r.Chats, runtime.GOMAXPROCS(0), f.Updates, f.CPUMsPerUpdate, f.UpdatesPerSec, f.P50, f.P99, f.RedisTrips, f.BytesPerChat, f.RSSMB)
+	}
+	line("hocvuso", r.Hocvuso)
+	if r.Floor != nil {
+		line("floor", *r.Floor)
+		fmt.Fprintf(w, "BenchmarkBench/ratio/U=%d-%d\t1\t%.3f cpu-x\t%.3f updates/s-x\t%.3f p99-x\n", r.Chats, runtime.GOMAXPROCS(0),
+			ratio(r.Hocvuso.CPUMsPerUpdate, r.Floor.CPUMsPerUpdate), ratio(r.Hocvuso.UpdatesPerSec, r.Floor.UpdatesPerSec), ratio(r.Hocvuso.P99, r.Floor.P99))
+	}
+	return nil
 }
