@@ -96,6 +96,7 @@ type kindRun struct {
 	cpuNanos  int64
 	redisCmds int64
 	trips     int64
+	syscalls  int64
 	calls     map[string]int64
 	mem       memory
 	final     Stats
@@ -223,6 +224,7 @@ func measure(ctx context.Context, load *loader, api *apiServer, r *kindRun, walk
 	r.cpuNanos += after.CPUNanos - before.CPUNanos
 	r.redisCmds += after.RedisCmds - before.RedisCmds
 	r.trips += after.RedisTrips - before.RedisTrips
+	r.syscalls += after.SyscallsR + after.SyscallsW - before.SyscallsR - before.SyscallsW
 	r.final = after
 	return ctx.Err()
 }

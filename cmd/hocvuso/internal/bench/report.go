@@ -24,6 +24,7 @@ type Figures struct {
 	CPUMsPerUpdate float64            `json:"cpu_ms_per_update"`
 	RedisCmds      float64            `json:"redis_cmds_per_update"`
 	RedisTrips     float64            `json:"redis_round_trips_per_update"`
+	Syscalls       float64            `json:"syscalls_per_update"` // reads and writes of the bot process (Linux)
 	BytesPerChat   float64            `json:"redis_bytes_per_session"`
 	KeysPerChat    float64            `json:"redis_keys_per_session"`
 	SharedBytes    int64              `json:"redis_shared_bytes"`
@@ -79,6 +80,7 @@ func figures(r *kindRun) Figures {
 		CPUMsPerUpdate: float64(r.cpuNanos) / 1e6 / n,
 		RedisCmds:      float64(r.redisCmds) / n,
 		RedisTrips:     float64(r.trips) / n,
+		Syscalls:       float64(r.syscalls) / n,
 		BytesPerChat:   r.mem.perChat,
 		SharedBytes:    r.mem.shared,
 		RSSMB:          float64(r.final.MaxRSSKB) / 1024,
@@ -231,6 +233,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	row("bot CPU ms/update", "%.3f", h.CPUMsPerUpdate, func(f Figures) float64 { return f.CPUMsPerUpdate })
 	row("Redis commands/update", "%.2f", h.RedisCmds, func(f Figures) float64 { return f.RedisCmds })
 	row("Redis round trips/update", "%.2f", h.RedisTrips, func(f Figures) float64 { return f.RedisTrips })
+	row("read+write syscalls/update", "%.1f", h.Syscalls, func(f Figures) float64 { return f.Syscalls })
 	row("Redis bytes/idle session", "%.0f", h.BytesPerChat, func(f Figures) float64 { return f.BytesPerChat })
 	row("peak RSS MB", "%.1f", h.RSSMB, func(f Figures) float64 { return f.RSSMB })
 	row("updates", "%.0f", float64(h.Updates), func(f Figures) float64 { return float64(f.Updates) })
@@ -283,8 +286,8 @@ func callList(calls map[string]float64) string {
 // benchstat can compare runs (of two builds, say) like any `go test -bench` output.
 func (r *Report) WriteBenchfmt(w io.Writer) error {
 	line := func(name string, f Figures) {
-		fmt.Fprintf(w, "BenchmarkBench/%s/U=%d-%d\t%d\t%.4f cpu-ms/update\t%.1f updates/s\t%.3f p50-ms\t%.3f p99-ms\t%.2f redis-trips/update\t%.0f redis-B/session\t%.1f rss-MB\n",
-			name, r.Chats, runtime.GOMAXPROCS(0), f.Updates, f.CPUMsPerUpdate, f.UpdatesPerSec, f.P50, f.P99, f.RedisTrips, f.BytesPerChat, f.RSSMB)
+		fmt.Fprintf(w, "BenchmarkBench/%s/U=%d-%d\t%d\t%.4f cpu-ms/update\t%.1f updates/s\t%.3f p50-ms\t%.3f p99-ms\t%.2f redis-trips/update\t%.1f syscalls/update\t%.0f redis-B/session\t%.1f rss-MB\n",
+			name, r.Chats, runtime.GOMAXPROCS(0), f.Updates, f.CPUMsPerUpdate, f.UpdatesPerSec, f.P50, f.P99, f.RedisTrips, f.Syscalls, f.BytesPerChat, f.RSSMB)
 	}
 	line("hocvuso", r.Hocvuso)
 	if r.Floor != nil {
