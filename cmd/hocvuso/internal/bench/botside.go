@@ -41,8 +41,8 @@ type Stats struct {
 	RSSKB      int64  `json:"rss_kb"`    // resident set size now
 	RedisCmds  int64  `json:"redis_cmds"`
 	RedisTrips int64  `json:"redis_round_trips"` // a pipeline is one
-	SyscallsR  int64  `json:"syscr"` // read system calls (Linux)
-	SyscallsW  int64  `json:"syscw"` // write system calls (Linux)
+	SyscallsR  int64  `json:"syscr"`             // read system calls (Linux)
+	SyscallsW  int64  `json:"syscw"`             // write system calls (Linux)
 	Goroutines int    `json:"goroutines"`
 	HeapInuse  uint64 `json:"heap_inuse"`
 }
