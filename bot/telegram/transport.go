@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -86,21 +85,6 @@ func New(ctx context.Context, rt *bot.Runtime, token string, opts ...Option) (*T
 	}
 	t.username = me.Username
 	return t, nil
-}
-
-// newHTTPClient keeps connections alive and sized for concurrency: go-telegram/bot's default
-// client opened a new TCP connection for most Bot API calls under load.
-func newHTTPClient(timeout time.Duration) *http.Client {
-	tr := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 128,
-		IdleConnTimeout:     90 * time.Second,
-		TLSHandshakeTimeout: 10 * time.Second,
-		ForceAttemptHTTP2:   true,
-	}
-	return &http.Client{Transport: tr, Timeout: timeout}
 }
 
 // Username returns the bot's username, from getMe.
