@@ -131,21 +131,21 @@ func (s *Service) IsAdmin(id int64) bool {
 // Callback data of the package's buttons. They never look like the engine's ("<token>.<n>",
 // "l:<tag>"), so the runtime can tell them apart.
 const (
-	dataAccept  = "v:coc"    // accept the code of conduct
-	dataDecline = "v:no"     // not now
-	dataJoin    = "v:join"   // become a volunteer
-	dataCommune = "v:cm:"    // + commune name
-	dataShare   = "v:share"  // open the guide picker
-	dataShareF  = "v:sh:"    // + flow id
-	dataStats   = "v:stats"  // my stats
-	dataAsk     = "h:ask"    // ask a volunteer
-	dataBack    = "h:back"   // back to the guide
-	dataTake    = "h:take:"  // + request id: I'll help
-	dataEnd     = "h:end:"   // + request id: end the conversation
-	dataCancel  = "h:cncl:"  // + request id: stop waiting
-	modeCommune = "commune"  // typed text is the commune name
-	maxRelayLen = 3500       // a relayed text, leaving room for the frame, under 4096
-	maxPickList = 6          // communes offered as buttons
+	dataAccept  = "v:coc"   // accept the code of conduct
+	dataDecline = "v:no"    // not now
+	dataJoin    = "v:join"  // become a volunteer
+	dataCommune = "v:cm:"   // + commune name
+	dataShare   = "v:share" // open the guide picker
+	dataShareF  = "v:sh:"   // + flow id
+	dataStats   = "v:stats" // my stats
+	dataAsk     = "h:ask"   // ask a volunteer
+	dataBack    = "h:back"  // back to the guide
+	dataTake    = "h:take:" // + request id: I'll help
+	dataEnd     = "h:end:"  // + request id: end the conversation
+	dataCancel  = "h:cncl:" // + request id: stop waiting
+	modeCommune = "commune" // typed text is the commune name
+	maxRelayLen = 3500      // a relayed text, leaving room for the frame, under 4096
+	maxPickList = 6         // communes offered as buttons
 )
 
 // Before implements bot.Addon.
