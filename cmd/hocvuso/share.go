@@ -86,4 +86,3 @@ func runShare(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func plainTitle(s string) string { return PlainText(s, false) }
-
