@@ -94,7 +94,7 @@ func (s *Service) ask(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang s
 	return bot.Outcome{
 		Messages: []bot.Message{{
 			Text:    text(rt, lang, "volunteer.help.searching", map[string]string{"Minutes": strconv.Itoa(int(s.cfg.HelpTimeout.Minutes()))}),
-			Buttons: numbered(btn(rt, lang, "volunteer.help.btn.cancel", dataCancel+r.ID)),
+			Buttons: buttons(btn(rt, lang, "volunteer.help.btn.cancel", dataCancel+r.ID)),
 		}},
 		Sends: []bot.Delivery{{ChatID: s.cfg.HelpChatID, Message: s.helpCard(rt, r), OnSent: s.cardSent(r.ID)}},
 	}, nil
@@ -134,12 +134,12 @@ func (s *Service) alreadyAsked(rt *bot.Runtime, lang string, r request) bot.Outc
 	if r.State == stateActive {
 		return bot.Outcome{Messages: []bot.Message{{
 			Text:    text(rt, lang, "volunteer.help.already_connected", map[string]string{"Name": r.VolName}),
-			Buttons: numbered(btn(rt, lang, "volunteer.help.btn.end", dataEnd+r.ID)),
+			Buttons: buttons(btn(rt, lang, "volunteer.help.btn.end", dataEnd+r.ID)),
 		}}}
 	}
 	return bot.Outcome{Messages: []bot.Message{{
 		Text:    text(rt, lang, "volunteer.help.still_waiting", nil),
-		Buttons: numbered(btn(rt, lang, "volunteer.help.btn.cancel", dataCancel+r.ID)),
+		Buttons: buttons(btn(rt, lang, "volunteer.help.btn.cancel", dataCancel+r.ID)),
 	}}}
 }
 
@@ -237,8 +237,8 @@ func (s *Service) connected(ctx context.Context, rt *bot.Runtime, lang string, r
 	groupLang := s.cfg.GroupLang
 	card := s.describe(rt, groupLang, r)
 	card["Name"] = name
-	endVol := numbered(btn(rt, volLang, "volunteer.help.btn.end", dataEnd+r.ID))
-	endRes := numbered(btn(rt, r.Lang, "volunteer.help.btn.end", dataEnd+r.ID))
+	endVol := buttons(btn(rt, volLang, "volunteer.help.btn.end", dataEnd+r.ID))
+	endRes := buttons(btn(rt, r.Lang, "volunteer.help.btn.end", dataEnd+r.ID))
 	return bot.Outcome{
 		Notice:      plain(text(rt, lang, "volunteer.help.take_ok", nil)),
 		EditPressed: &bot.Message{Text: text(rt, groupLang, "volunteer.help.card_taken", card)},
@@ -263,7 +263,7 @@ func (s *Service) relayFromResident(ctx context.Context, rt *bot.Runtime, ev bot
 	if r.State == statePending {
 		return s.alreadyAsked(rt, lang, r), nil
 	}
-	end := numbered(btn(rt, lang, "volunteer.help.btn.end", dataEnd+rid))
+	end := buttons(btn(rt, lang, "volunteer.help.btn.end", dataEnd+rid))
 	switch {
 	case ev.Kind != bot.EventText:
 		return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, "volunteer.help.text_only", nil), Buttons: end}}}, nil
@@ -274,7 +274,7 @@ func (s *Service) relayFromResident(ctx context.Context, rt *bot.Runtime, ev bot
 	volLang := rt.Lang(ctx, bot.Event{ChatID: r.Vol})
 	return bot.Outcome{Sends: []bot.Delivery{{ChatID: r.Vol, Message: bot.Message{
 		Text:    text(rt, volLang, "volunteer.help.from_resident", map[string]string{"Text": clip(ev.Arg, maxRelayLen)}),
-		Buttons: numbered(btn(rt, volLang, "volunteer.help.btn.end", dataEnd+rid)),
+		Buttons: buttons(btn(rt, volLang, "volunteer.help.btn.end", dataEnd+rid)),
 	}}}}, nil
 }
 
@@ -288,14 +288,14 @@ func (s *Service) relayFromVolunteer(ctx context.Context, rt *bot.Runtime, ev bo
 	if err != nil {
 		return bot.Outcome{}, err
 	}
-	end := numbered(btn(rt, lang, "volunteer.help.btn.end", dataEnd+rid))
+	end := buttons(btn(rt, lang, "volunteer.help.btn.end", dataEnd+rid))
 	if ev.Kind != bot.EventText {
 		return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, "volunteer.help.text_only_volunteer", nil), Buttons: end}}}, nil
 	}
 	s.touch(ctx, r)
 	return bot.Outcome{Sends: []bot.Delivery{{ChatID: r.Res, Message: bot.Message{
 		Text:    text(rt, r.Lang, "volunteer.help.from_volunteer", map[string]string{"Name": r.VolName, "Text": clip(ev.Arg, maxRelayLen)}),
-		Buttons: numbered(btn(rt, r.Lang, "volunteer.help.btn.end", dataEnd+rid)),
+		Buttons: buttons(btn(rt, r.Lang, "volunteer.help.btn.end", dataEnd+rid)),
 	}}}}, nil
 }
 
@@ -380,11 +380,7 @@ func (s *Service) release(ctx context.Context, r request) {
 
 // resume is a notice and the resident's step, in the resident's language.
 func (s *Service) resume(ctx context.Context, rt *bot.Runtime, r request, key string) ([]bot.Message, error) {
-	msgs, lang, err := rt.Current(ctx, r.Res, "")
-	if err != nil {
-		return nil, err
-	}
-	return append([]bot.Message{{Text: text(rt, lang, key, nil)}}, msgs...), nil
+	return s.current(ctx, rt, r.Res, key)
 }
 
 func (s *Service) editCard(rt *bot.Runtime, r request, key string) []bot.Delivery {
@@ -430,7 +426,7 @@ func (s *Service) Due(ctx context.Context, rt *bot.Runtime) ([]bot.Delivery, err
 		lang := rt.Lang(ctx, bot.Event{ChatID: r.Res, LangCode: r.Lang})
 		out = append(out, bot.Delivery{ChatID: r.Res, Message: bot.Message{
 			Text: text(rt, lang, "volunteer.help.timeout", nil),
-			Buttons: numbered(
+			Buttons: buttons(
 				btn(rt, lang, "volunteer.help.btn.retry", dataAsk),
 				btn(rt, lang, "volunteer.help.btn.back", dataBack)),
 		}})

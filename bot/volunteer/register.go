@@ -14,7 +14,7 @@ func (s *Service) cmdVolunteer(ctx context.Context, rt *bot.Runtime, ev bot.Even
 	if errors.Is(err, ErrNotFound) {
 		return bot.Outcome{Messages: []bot.Message{{
 			Text: text(rt, lang, "volunteer.coc", nil),
-			Buttons: numbered(
+			Buttons: buttons(
 				btn(rt, lang, "volunteer.btn.accept", dataAccept),
 				btn(rt, lang, "volunteer.btn.decline", dataDecline)),
 		}}}, nil
@@ -24,7 +24,7 @@ func (s *Service) cmdVolunteer(ctx context.Context, rt *bot.Runtime, ev bot.Even
 	}
 	msgs := []bot.Message{{
 		Text: text(rt, lang, "volunteer.already", map[string]string{"Name": s.displayName(rt, lang, v), "Commune": v.Commune}),
-		Buttons: numbered(
+		Buttons: buttons(
 			btn(rt, lang, "volunteer.btn.share", dataShare),
 			btn(rt, lang, "volunteer.btn.mystats", dataStats),
 			btn(rt, lang, "volunteer.btn.change_commune", dataAccept)),
@@ -44,17 +44,17 @@ func (s *Service) accepted(ctx context.Context, rt *bot.Runtime, ev bot.Event, l
 	if err != nil {
 		return bot.Outcome{}, err
 	}
-	var buttons []bot.Button
+	var bs []bot.Button
 	for _, c := range communes {
 		if len(dataCommune)+len(c) <= 64 { // Telegram's callback data limit, in bytes
-			buttons = append(buttons, bot.Button{Text: c, Data: dataCommune + c})
+			bs = append(bs, bot.Button{Text: c, Data: dataCommune + c})
 		}
 	}
 	key := "volunteer.ask_commune"
-	if len(buttons) > 0 {
+	if len(bs) > 0 {
 		key = "volunteer.ask_commune_pick"
 	}
-	return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, key, nil), Buttons: numbered(buttons...)}}}, nil
+	return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, key, nil), Buttons: bs}}}, nil
 }
 
 func (s *Service) declined(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang string) (bot.Outcome, error) {
@@ -95,7 +95,7 @@ func (s *Service) finishRegistration(ctx context.Context, rt *bot.Runtime, ev bo
 	s.log.InfoContext(ctx, "volunteer registered", "approved", v.Approved)
 	msgs := []bot.Message{{
 		Text: text(rt, lang, "volunteer.welcome", map[string]string{"Name": s.displayName(rt, lang, v), "Commune": v.Commune, "Bot": s.BotUsername()}),
-		Buttons: numbered(
+		Buttons: buttons(
 			btn(rt, lang, "volunteer.btn.share", dataShare),
 			btn(rt, lang, "volunteer.btn.mystats", dataStats)),
 	}}

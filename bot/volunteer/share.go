@@ -68,11 +68,11 @@ func (s *Service) cmdShare(ctx context.Context, rt *bot.Runtime, ev bot.Event, l
 }
 
 func (s *Service) sharePicker(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang string) (bot.Outcome, error) {
-	var buttons []bot.Button
+	var bs []bot.Button
 	for _, f := range rt.Engine().Library().Flows() {
-		buttons = append(buttons, bot.Button{Text: rt.Catalog().Text(lang, f.Title), Data: dataShareF + f.ID})
+		bs = append(bs, bot.Button{Text: rt.Catalog().Text(lang, f.Title), Data: dataShareF + f.ID})
 	}
-	return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, "volunteer.share_pick", nil), Buttons: numbered(buttons...)}}}, nil
+	return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, "volunteer.share_pick", nil), Buttons: bs}}}, nil
 }
 
 // share sends the QR card (a photo), a card to forward with a Start button, and how to use them.

@@ -26,10 +26,7 @@ func (s *Service) After(ctx context.Context, rt *bot.Runtime, ev bot.Event, ch b
 	if err := s.count(ctx, rt, ev, ch); err != nil {
 		s.log.WarnContext(ctx, "counting failed", "err", err)
 	}
-	if s.cfg.HelpChatID != 0 && ch.After.Flow != "" && len(out.Messages) > 0 {
-		last := &out.Messages[len(out.Messages)-1]
-		last.Buttons = append(last.Buttons, btn(rt, out.Lang, "volunteer.help.btn.ask", dataAsk))
-	}
+	s.offerHelp(rt, out.Lang, ch.After.Flow, out.Messages)
 }
 
 // count updates the funnel and referral counters when a resident reached a new step.
@@ -147,7 +144,7 @@ func (s *Service) cmdMyStats(ctx context.Context, rt *bot.Runtime, ev bot.Event,
 	if errors.Is(err, ErrNotFound) {
 		return bot.Outcome{Messages: []bot.Message{{
 			Text:    text(rt, lang, "volunteer.not_registered", nil),
-			Buttons: numbered(btn(rt, lang, "volunteer.btn.join", dataJoin)),
+			Buttons: buttons(btn(rt, lang, "volunteer.btn.join", dataJoin)),
 		}}}, nil
 	}
 	if err != nil {
@@ -168,7 +165,7 @@ func (s *Service) cmdMyStats(ctx context.Context, rt *bot.Runtime, ev bot.Event,
 	if !v.Counts(s.cfg.RequireApproval) {
 		b.WriteString("\n\n" + text(rt, lang, "volunteer.pending_approval", nil))
 	}
-	return bot.Outcome{Messages: []bot.Message{{Text: b.String(), Buttons: numbered(btn(rt, lang, "volunteer.btn.share", dataShare))}}}, nil
+	return bot.Outcome{Messages: []bot.Message{{Text: b.String(), Buttons: buttons(btn(rt, lang, "volunteer.btn.share", dataShare))}}}, nil
 }
 
 // FunnelRow is what the operator sees for one guide and language.

@@ -95,7 +95,7 @@ func New(rdb redis.UniversalClient, cfg Config, opts ...Option) *Service {
 	if cfg.GroupLang == "" {
 		cfg.GroupLang = i18n.Base
 	}
-	s := &Service{rdb: rdb, k: keys{p: "hv"}, cfg: cfg, now: time.Now, rand: rand.Reader, log: slog.Default(), bot: cfg.BotUsername}
+	s := &Service{rdb: rdb, k: keys{p: "hv"}, cfg: cfg, now: time.Now, rand: rand.Reader, log: slog.Default(), bot: strings.TrimPrefix(cfg.BotUsername, "@")}
 	for _, o := range opts {
 		o(s)
 	}
@@ -298,26 +298,39 @@ func btn(rt *bot.Runtime, lang, key, data string) bot.Button {
 	return bot.Button{Text: rt.Catalog().Text(lang, key), Data: data}
 }
 
-// numbered gives buttons numbers 1…n, so that the terminal chat can press them by number.
-func numbered(bs ...bot.Button) []bot.Button {
-	for i := range bs {
-		if bs[i].URL == "" {
-			bs[i].Number = i + 1
-		}
-	}
-	return bs
-}
+// buttons lists the package's buttons. They carry no number: typed text goes to the guides
+// (or the relay), so "1." on a volunteer button would promise what typing "1" does not do.
+func buttons(bs ...bot.Button) []bot.Button { return bs }
 
 // backToGuide shows a notice (if any) and the step the chat is on.
 func (s *Service) backToGuide(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang, key string) (bot.Outcome, error) {
-	var out bot.Outcome
-	if key != "" {
-		out.Messages = append(out.Messages, bot.Message{Text: text(rt, lang, key, nil)})
-	}
-	msgs, _, err := rt.Current(ctx, ev.ChatID, ev.LangCode)
+	msgs, err := s.current(ctx, rt, ev.ChatID, key)
+	return bot.Outcome{Messages: msgs}, err
+}
+
+// current is a notice (if key is set) and the chat's step, in the chat's language, with the
+// "ask a volunteer" button the step has everywhere else.
+func (s *Service) current(ctx context.Context, rt *bot.Runtime, chat int64, key string) ([]bot.Message, error) {
+	st, lang, err := rt.State(ctx, chat, "")
 	if err != nil {
-		return out, err
+		return nil, err
 	}
-	out.Messages = append(out.Messages, msgs...)
-	return out, nil
+	msgs, _, err := rt.Current(ctx, chat, "")
+	if err != nil {
+		return nil, err
+	}
+	s.offerHelp(rt, lang, st.Flow, msgs)
+	if key != "" {
+		msgs = append([]bot.Message{{Text: text(rt, lang, key, nil)}}, msgs...)
+	}
+	return msgs, nil
+}
+
+// offerHelp adds "ask a volunteer" under the last message of a guide's step.
+func (s *Service) offerHelp(rt *bot.Runtime, lang, flow string, msgs []bot.Message) {
+	if s.cfg.HelpChatID == 0 || flow == "" || len(msgs) == 0 {
+		return
+	}
+	last := &msgs[len(msgs)-1]
+	last.Buttons = append(last.Buttons, btn(rt, lang, "volunteer.help.btn.ask", dataAsk))
 }

@@ -101,7 +101,7 @@ func chatLine(ctx context.Context, rt *bot.Runtime, chatID int64, line string, p
 	if err != nil {
 		return fmt.Errorf("error handling input: %w", err)
 	}
-	p.last = nil
+	p.keys = nil
 	if out.Notice != "" {
 		p.print(bot.Message{Text: out.Notice})
 	}
@@ -120,17 +120,30 @@ type printer struct {
 	color bool
 	qrDir string
 	name  string
-	last  []bot.Button // buttons shown by the last answer, pressable by number
+	keys  map[string]string // what to type -> callback data, for the buttons of the last answer
 }
 
-// pressed returns the callback data of the button whose number was typed, if one was shown.
-func (p *printer) pressed(line string) string {
-	for _, b := range p.last {
-		if b.Number > 0 && b.Data != "" && line == fmt.Sprint(b.Number) {
-			return b.Data
+// pressed returns the callback data of the button whose number or letter was typed.
+func (p *printer) pressed(line string) string { return p.keys[strings.ToLower(line)] }
+
+// key returns what to type to press b: its number, or a letter for buttons without one
+// (volunteer buttons), as a tap would press it in Telegram.
+func (p *printer) key(b bot.Button) string {
+	if b.Data == "" {
+		return ""
+	}
+	if p.keys == nil {
+		p.keys = map[string]string{}
+	}
+	k := fmt.Sprint(b.Number)
+	if b.Number == 0 {
+		k = string(rune('a' + len(p.keys)%26))
+		for p.keys[k] != "" {
+			k += "'"
 		}
 	}
-	return ""
+	p.keys[k] = b.Data
+	return k
 }
 
 // printTo prints a message for another chat (a help card, a relayed message).
@@ -153,6 +166,7 @@ func (p *printer) saveUpload(f *bot.File) string {
 type jsonButton struct {
 	Label  string `json:"label"`
 	Number int    `json:"number,omitempty"`
+	Key    string `json:"key,omitempty"` // what to type to press it
 	URL    string `json:"url,omitempty"`
 }
 
@@ -164,7 +178,6 @@ type jsonMessage struct {
 }
 
 func (p *printer) print(m bot.Message) {
-	p.last = append(p.last, m.Buttons...)
 	file := ""
 	if m.Upload != nil {
 		file = p.saveUpload(m.Upload)
@@ -172,7 +185,7 @@ func (p *printer) print(m bot.Message) {
 	if p.json {
 		jm := jsonMessage{Text: PlainText(m.Text, false), Image: m.Image, File: file, Buttons: []jsonButton{}}
 		for _, b := range m.Buttons {
-			jm.Buttons = append(jm.Buttons, jsonButton{Label: b.Text, Number: b.Number, URL: b.URL})
+			jm.Buttons = append(jm.Buttons, jsonButton{Label: b.Text, Number: b.Number, Key: p.key(b), URL: b.URL})
 		}
 		line, _ := json.Marshal(jm)
 		fmt.Fprintf(p.w, "%s\n", line)
@@ -190,7 +203,7 @@ func (p *printer) print(m bot.Message) {
 			fmt.Fprintf(p.w, "   [link] %s: %s\n", b.Text, b.URL)
 			continue
 		}
-		fmt.Fprintf(p.w, "   [%d] %s\n", b.Number, b.Text)
+		fmt.Fprintf(p.w, "   [%s] %s\n", p.key(b), b.Text)
 	}
 	fmt.Fprintln(p.w)
 }

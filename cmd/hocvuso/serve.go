@@ -79,6 +79,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := c.Volunteers.check(cat.Languages()); err != nil {
+		return err
+	}
 	st, closeStore, err := store(ctx, c.RedisURL, c.Dev, c.SessionTTL)
 	if err != nil {
 		return err

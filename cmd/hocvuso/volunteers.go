@@ -28,6 +28,21 @@ type volunteerConfig struct {
 	RequireApproval bool
 	Admins          []int64
 	GroupLang       string
+	envErr          error // a malformed environment variable, reported by check
+}
+
+// check reports configuration errors flags could not: ADMIN_IDS or VOLUNTEER_CHAT_ID that
+// are not numbers, an unknown card language.
+func (c *volunteerConfig) check(langs []string) error {
+	if c.envErr != nil {
+		return c.envErr
+	}
+	for _, l := range langs {
+		if l == c.GroupLang {
+			return nil
+		}
+	}
+	return fmt.Errorf("VOLUNTEER_LANG %q is not one of %s", c.GroupLang, strings.Join(langs, ", "))
 }
 
 // volunteerFlags registers the volunteer flags on fs, with defaults from the environment.
@@ -37,9 +52,21 @@ func volunteerFlags(fs *flag.FlagSet) *volunteerConfig {
 		HelpTimeout: envDuration("HELP_TIMEOUT", volunteer.DefaultHelpTimeout),
 		GroupLang:   envOr("VOLUNTEER_LANG", "vi"),
 	}
-	c.HelpChatID, _ = strconv.ParseInt(os.Getenv("VOLUNTEER_CHAT_ID"), 10, 64)
-	c.RequireApproval, _ = strconv.ParseBool(os.Getenv("REQUIRE_APPROVAL"))
-	c.Admins, _ = parseIDs(os.Getenv("ADMIN_IDS"))
+	var errs []error
+	if v := os.Getenv("VOLUNTEER_CHAT_ID"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		errs = append(errs, wrapEnv("VOLUNTEER_CHAT_ID", err))
+		c.HelpChatID = id
+	}
+	if v := os.Getenv("REQUIRE_APPROVAL"); v != "" {
+		b, err := strconv.ParseBool(v)
+		errs = append(errs, wrapEnv("REQUIRE_APPROVAL", err))
+		c.RequireApproval = b
+	}
+	ids, err := parseIDs(os.Getenv("ADMIN_IDS"))
+	errs = append(errs, err)
+	c.Admins = ids
+	c.envErr = errors.Join(errs...)
 	fs.StringVar(&c.BotUsername, "bot", c.BotUsername, "bot username for deep links ($BOT_USERNAME; serve asks Telegram)")
 	fs.Int64Var(&c.HelpChatID, "volunteer-chat", c.HelpChatID, "volunteers' group for help cards ($VOLUNTEER_CHAT_ID); 0: no \"ask a volunteer\"")
 	fs.DurationVar(&c.HelpTimeout, "help-timeout", c.HelpTimeout, "how long a help request waits for a volunteer ($HELP_TIMEOUT)")
@@ -51,6 +78,13 @@ func volunteerFlags(fs *flag.FlagSet) *volunteerConfig {
 		return err
 	})
 	return c
+}
+
+func wrapEnv(name string, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 // parseIDs reads "123, 456".
