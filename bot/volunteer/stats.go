@@ -26,7 +26,19 @@ func (s *Service) After(ctx context.Context, rt *bot.Runtime, ev bot.Event, ch b
 	if err := s.count(ctx, rt, ev, ch); err != nil {
 		s.log.WarnContext(ctx, "counting failed", "err", err)
 	}
+	s.offerShare(rt, out.Lang, ch, out.Messages)
 	s.offerHelp(rt, out.Lang, ch.After.Flow, out.Messages)
+}
+
+// offerShare adds "share with a neighbour" under a guide's end step: it opens the same card
+// and QR code as /share, with the sharer's referral code when they are a volunteer.
+func (s *Service) offerShare(rt *bot.Runtime, lang string, ch bot.Change, msgs []bot.Message) {
+	f := rt.Engine().Library().Flow(ch.After.Flow)
+	if f == nil || f.Step(ch.After.Step) == nil || f.Step(ch.After.Step).Kind != flows.KindEnd || len(msgs) == 0 {
+		return
+	}
+	last := &msgs[len(msgs)-1]
+	last.Buttons = append(last.Buttons, btn(rt, lang, "volunteer.btn.share_neighbour", dataShareF+f.ID))
 }
 
 // count updates the funnel and referral counters when a resident reached a new step.

@@ -35,7 +35,17 @@ func TestReferralCountsEachNeighbourOnce(t *testing.T) {
 		t.Fatalf("after the link: %d/%d, want 1/0", s, f)
 	}
 	h.command(resident, "Bà Tư", "start", payload) // the same link again
-	h.walk(resident, path)
+	for _, n := range path[:len(path)-1] {
+		h.text(resident, n)
+	}
+	end := h.text(resident, path[len(path)-1])
+	if got := buttonData(end.Messages[len(end.Messages)-1], dataShareF); got != dataShareF+"vneid" {
+		t.Fatalf("end step offers no 'share with a neighbour': %+v", end.Messages)
+	}
+	shared := h.press(resident, dataShareF+"vneid")
+	if len(shared.Messages) != 3 || shared.Messages[0].Upload == nil || shared.Messages[1].Buttons[0].URL != "https://t.me/hocvuso_bot?start=vneid" {
+		t.Fatalf("a resident's share: %+v", shared.Messages)
+	}
 	if st := h.state(resident); h.lib.Flow("vneid").Step(st.Step).Kind != "end" {
 		t.Fatalf("walked to %q, not the end", st.Step)
 	}
