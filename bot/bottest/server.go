@@ -163,14 +163,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusUnauthorized, Description: "Unauthorized"})
 		return
 	}
-	params, err := fakeapi.ReadParams(r)
+	params, files, err := fakeapi.ReadParams(r)
 	if err != nil {
 		s.tb.Errorf("bottest: %s: unreadable request: %v", method, err)
 		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
 		return
 	}
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: method, Params: params})
+	s.calls = append(s.calls, Call{Method: method, Params: params, Files: files})
 	var fail *fakeapi.Error
 	if q := s.fails[method]; len(q) > 0 {
 		fail, s.fails[method] = &q[0], q[1:]

@@ -92,6 +92,9 @@ func (s *Store) Key(chatID int64) string {
 	return s.prefix + ":s:{" + strconv.FormatInt(chatID, 10) + "}"
 }
 
+// Prefix returns the key prefix.
+func (s *Store) Prefix() string { return s.prefix }
+
 // Client returns the Redis client of the store.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 

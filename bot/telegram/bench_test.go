@@ -33,7 +33,7 @@ type leanAPI struct {
 
 func (a *leanAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, method, _ := fakeapi.Route(r.URL.Path)
-	p, err := fakeapi.ReadParams(r)
+	p, _, err := fakeapi.ReadParams(r)
 	if err != nil {
 		fakeapi.WriteError(w, fakeapi.Error{Code: 400, Description: err.Error()})
 		return

@@ -100,7 +100,7 @@ func hocvusoFactory(stderr io.Writer) bench.Factory {
 	return func(ctx context.Context, env bench.BotEnv) (http.Handler, redis.UniversalClient, func(), error) {
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		c := serveConfig{Token: env.Token, RedisURL: env.RedisURL, APIURL: env.APIURL, WebhookSecret: env.Secret,
-			SessionTTL: session.DefaultTTL}
+			SessionTTL: session.DefaultTTL, Volunteers: volunteerFlags(flag.NewFlagSet("bench-bot", flag.ContinueOnError))}
 		st, closeStore, err := store(ctx, c.RedisURL, false, c.SessionTTL, session.WithPrefix(env.Prefix))
 		if err != nil {
 			return nil, nil, nil, err

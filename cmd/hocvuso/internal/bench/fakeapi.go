@@ -67,7 +67,7 @@ func (s *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusUnauthorized, Description: "Unauthorized"})
 		return
 	}
-	p, err := fakeapi.ReadParams(r)
+	p, _, err := fakeapi.ReadParams(r)
 	if err != nil {
 		s.bad.Add(1)
 		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
