@@ -11,6 +11,7 @@ import (
 // open help request or conversation and, for a volunteer, their registration, referral code
 // and counters. Anonymous totals (per guide, per commune) stay: they hold no one's id.
 func (s *Service) Forget(ctx context.Context, chatID int64) error {
+	s.flushLogged(ctx) // marks still queued here would come back after the delete
 	for _, key := range []string{s.k.resHelp(chatID), s.k.volHelp(chatID)} {
 		rid, err := s.rdb.Get(ctx, key).Result()
 		if err != nil {

@@ -41,7 +41,8 @@ func (s *Service) offerShare(rt *bot.Runtime, lang string, ch bot.Change, msgs [
 	last.Buttons = append(last.Buttons, btn(rt, lang, "volunteer.btn.share_neighbour", dataShareF+f.ID))
 }
 
-// count updates the funnel and referral counters when a resident reached a new step.
+// count queues the counting of a state change when a resident reached a new step; see
+// counting.go for when it reaches Redis.
 //
 // Every count is of residents, not of events: the marks in the resident's own key say what was
 // already counted for them, so opening a link twice or finishing twice counts once. Only
@@ -55,28 +56,27 @@ func (s *Service) count(ctx context.Context, rt *bot.Runtime, ev bot.Event, ch b
 	if f == nil || f.Step(a.Step) == nil {
 		return nil
 	}
-	referrer := s.referrer(ctx, ev, a.Flow)
-	finished := "0"
+	m := mark{chat: ev.ChatID, flow: a.Flow, lang: ch.Lang, step: a.Step, finished: "0", referrer: s.referrer(ctx, ev, a.Flow)}
 	if f.Step(a.Step).Kind == flows.KindEnd {
-		finished = "1"
+		m.finished = "1"
 	}
-	res, err := markScript.Run(ctx, s.rdb, []string{s.k.marks(ev.ChatID)},
-		a.Flow, ch.Lang+"|"+a.Step, finished, referrer, s.cfg.MarkTTL.Milliseconds()).Slice()
-	if err != nil || len(res) != 5 {
-		return fmt.Errorf("error updating counting marks: %v", err)
-	}
+	s.enqueue(m)
+	return nil
+}
+
+// tally adds to pipe the counter increments of one applied mark: res is what mark.lua returned.
+func (s *Service) tally(ctx context.Context, pipe redis.Pipeliner, m mark, res []any) {
 	started, _ := res[0].(int64)
 	prev, _ := res[1].(string)
 	done, _ := res[2].(int64)
 	credited, _ := res[3].(string)
 	finisher, _ := res[4].(string)
-	pipe := s.rdb.Pipeline()
-	base := a.Flow + "|" + ch.Lang + "|"
-	if prev != ch.Lang+"|"+a.Step {
+	base := m.flow + "|" + m.lang + "|"
+	if prev != m.lang+"|"+m.step {
 		if pl, ps, ok := strings.Cut(prev, "|"); ok {
-			pipe.HIncrBy(ctx, s.k.funnel(), a.Flow+"|"+pl+"|at|"+ps, -1)
+			pipe.HIncrBy(ctx, s.k.funnel(), m.flow+"|"+pl+"|at|"+ps, -1)
 		}
-		pipe.HIncrBy(ctx, s.k.funnel(), base+"at|"+a.Step, 1)
+		pipe.HIncrBy(ctx, s.k.funnel(), base+"at|"+m.step, 1)
 	}
 	if started == 1 {
 		pipe.HIncrBy(ctx, s.k.funnel(), base+"start", 1)
@@ -84,12 +84,8 @@ func (s *Service) count(ctx context.Context, rt *bot.Runtime, ev bot.Event, ch b
 	if done == 1 {
 		pipe.HIncrBy(ctx, s.k.funnel(), base+"done", 1)
 	}
-	s.credit(ctx, pipe, credited, a.Flow, "start", "s:")
-	s.credit(ctx, pipe, finisher, a.Flow, "done", "f:")
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("error counting: %w", err)
-	}
-	return nil
+	s.credit(ctx, pipe, credited, m.flow, "start", "s:")
+	s.credit(ctx, pipe, finisher, m.flow, "done", "f:")
 }
 
 // credit counts one resident for a volunteer and the volunteer's commune.
@@ -138,6 +134,7 @@ type GuideCount struct {
 
 // Counts returns a volunteer's counts for every guide of the library, in menu order.
 func (s *Service) Counts(ctx context.Context, lib *flows.Library, volID int64) ([]GuideCount, error) {
+	s.flushLogged(ctx)
 	all, err := s.rdb.HGetAll(ctx, s.k.volCounts(volID)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("error loading volunteer counts: %w", err)
@@ -197,6 +194,7 @@ type CommuneRow struct {
 // Totals returns the operator's figures: the funnel per guide and language, and the residents
 // brought by volunteers, per commune and guide.
 func (s *Service) Totals(ctx context.Context, lib *flows.Library) ([]FunnelRow, []CommuneRow, error) {
+	s.flushLogged(ctx)
 	funnel, err := s.rdb.HGetAll(ctx, s.k.funnel()).Result()
 	if err != nil {
 		return nil, nil, fmt.Errorf("error loading funnel counts: %w", err)

@@ -64,6 +64,8 @@ type Service struct {
 
 	mu  sync.RWMutex
 	bot string
+
+	counting counting
 }
 
 // Option configures a Service.
