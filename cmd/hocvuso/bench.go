@@ -31,6 +31,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty: embedded server in the bench process)")
 	inProcess := fs.Bool("inprocess", false, "run the bots in this process (CPU and memory then include the load generator)")
 	check := fs.Bool("check", false, "exit with status 1 when a target is missed or an update failed")
+	keep := fs.Bool("keep", false, "leave the run's keys in Redis (to look at what a session holds)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the hocvuso bot process to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -45,7 +46,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := bench.Config{
 		Chats: *chats, Walks: *walks, Guide: *guide, Plan: plan, Floor: *floor, RedisURL: *redisURL,
-		Pacing: "off (the fake Bot API has no limits)", CPUProfile: *cpuProfile,
+		Pacing: "off (the fake Bot API has no limits)", CPUProfile: *cpuProfile, Keep: *keep,
 	}
 	if *inProcess {
 		cfg.Launch = bench.InProcess(map[bench.Kind]bench.Factory{bench.Hocvuso: hocvusoFactory(stderr), bench.Floor: bench.FloorFactory})

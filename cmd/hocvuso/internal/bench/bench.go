@@ -65,6 +65,8 @@ type Config struct {
 	CPUScope string   // what the CPU figures cover, for the report
 	Pacing   string   // the pacing the bots send with, for the report
 	Warmup   int      // chats of the warm-up walk (not measured); default min(Chats, 20)
+	// Keep leaves the run's keys in Redis, for a look at what a session holds.
+	Keep bool
 	// CPUProfile, when set, makes the hocvuso bot write a CPU profile there (child process
 	// only: in process, profile the bench itself).
 	CPUProfile string
@@ -121,13 +123,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Floor {
 		kinds = append(kinds, Floor)
 	}
-	prefix := "hvbench-" + strings.ToLower(rand.Text()[:8])
+	prefix, err := freePrefix(ctx, rdb)
+	if err != nil {
+		return nil, err
+	}
 	runs := map[Kind]*kindRun{}
 	tokens := map[string]Kind{}
 	var allChats []int64
 	for _, k := range kinds {
 		r := &kindRun{kind: k, chats: chatIDs(k, cfg.Chats, 0), warm: chatIDs(k, cfg.Warmup, 50_000_000), calls: map[string]int64{}}
-		r.env = BotEnv{Kind: k, RedisURL: redisURL, Prefix: prefix + "-" + k.String(), Token: tokenFor(k), Secret: secret}
+		r.env = BotEnv{Kind: k, RedisURL: redisURL, Prefix: prefix + k.String()[:1], Token: tokenFor(k), Secret: secret}
 		if k == Hocvuso {
 			r.env.CPUProfile = cfg.CPUProfile
 		}
@@ -140,7 +145,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("error starting the fake Bot API: %w", err)
 	}
 	defer api.close()
-	defer deleteKeys(context.WithoutCancel(ctx), rdb, prefix+"-")
+	if !cfg.Keep {
+		defer deleteKeys(context.WithoutCancel(ctx), rdb, prefix)
+	}
 
 	for _, k := range kinds {
 		r := runs[k]
@@ -251,6 +258,29 @@ func stopAll(runs map[Kind]*kindRun) {
 			r.bot = nil
 		}
 	}
+}
+
+// freePrefix picks a key prefix no key on rdb uses yet. It is as short as production's "hv"
+// (one letter here, one for the bot), so that the bytes per session are production's.
+func freePrefix(ctx context.Context, rdb redis.UniversalClient) (string, error) {
+	for range 20 {
+		p := strings.ToLower(rand.Text()[:1])
+		var used bool
+		err := forEachNode(ctx, rdb, func(ctx context.Context, c redis.Cmdable) error {
+			keys, _, err := c.Scan(ctx, 0, p+"?:*", 1000).Result()
+			if len(keys) > 0 {
+				used = true
+			}
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("error choosing a key prefix: %w", err)
+		}
+		if !used && p != "h" {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("error choosing a key prefix: every short one is in use on this Redis")
 }
 
 // openStore connects to url, or starts the embedded server in this process (so that its
