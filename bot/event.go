@@ -25,6 +25,8 @@ type Event struct {
 	Arg      string
 	LangCode string // the client's language (Telegram's language_code), may be empty
 	Name     string // the resident's first name, for greetings; never stored
+	// Forwarded marks a text forwarded from another chat: the resident wants it checked.
+	Forwarded bool
 }
 
 // Message is one rendered message for a transport to deliver.

@@ -3,7 +3,10 @@ package bot
 import (
 	"context"
 	"fmt"
+	"html"
 	"log/slog"
+	"net/url"
+	"sync/atomic"
 	"time"
 
 	"hocvuso/bot/session"
@@ -18,7 +21,14 @@ type Runtime struct {
 	store  *session.Store
 	log    *slog.Logger
 	now    func() time.Time
+	// awayAfter is the pause after which a resident "comes back": a text then offers to
+	// continue the guide or open the menu.
+	awayAfter time.Duration
+	username  atomic.Pointer[string] // the bot's username, for share links; unset: no link
 }
+
+// DefaultAwayAfter is how long a pause makes a resident "come back" (WithAwayAfter).
+const DefaultAwayAfter = 3 * time.Hour
 
 // Option configures a Runtime.
 type Option func(*Runtime)
@@ -29,9 +39,19 @@ func WithLogger(l *slog.Logger) Option { return func(r *Runtime) { r.log = l } }
 // WithClock sets the clock, for tests.
 func WithClock(now func() time.Time) Option { return func(r *Runtime) { r.now = now } }
 
+// WithAwayAfter sets how long a pause makes a resident "come back" (default DefaultAwayAfter).
+func WithAwayAfter(d time.Duration) Option { return func(r *Runtime) { r.awayAfter = d } }
+
+// WithBotUsername sets the bot's username, for share links (see SetBotUsername).
+func WithBotUsername(name string) Option { return func(r *Runtime) { r.SetBotUsername(name) } }
+
+// SetBotUsername sets the bot's username once the transport has learnt it (Telegram's getMe).
+// Without one, "share this guide" tells the resident which word to type instead of a link.
+func (r *Runtime) SetBotUsername(name string) { r.username.Store(&name) }
+
 // New returns a runtime.
 func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...Option) *Runtime {
-	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now}
+	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now, awayAfter: DefaultAwayAfter}
 	for _, o := range opts {
 		o(r)
 	}
@@ -55,6 +75,7 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 			return false, nil
 		}
 		in := r.input(ev)
+		in.Away = r.away(s.At)
 		st, replies, err := r.engine.Handle(ctx, s.State, in)
 		if err != nil {
 			return false, err
@@ -90,6 +111,12 @@ func (r *Runtime) langOf(st flows.State, ev Event) string {
 	return r.cat.Match(ev.LangCode)
 }
 
+// away reports whether a session last touched at (Unix seconds) was left long enough ago
+// that the resident is "coming back".
+func (r *Runtime) away(at int64) bool {
+	return at > 0 && r.now().Sub(time.Unix(at, 0)) >= r.awayAfter
+}
+
 // commands maps slash commands to engine inputs.
 var commands = map[string]flows.InputKind{
 	"start": flows.Start,
@@ -109,7 +136,7 @@ func (r *Runtime) input(ev Event) flows.Input {
 		}
 		in.Kind, in.Arg = flows.Text, "/"+ev.Command
 	case EventText:
-		in.Kind = flows.Text
+		in.Kind, in.Forwarded = flows.Text, ev.Forwarded
 	case EventPress:
 		in.Kind = flows.Press
 	case EventEdited:
@@ -125,7 +152,8 @@ func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string)
 	var msgs []Message
 	var notice string
 	for _, rep := range replies {
-		text := r.cat.Render(lang, rep.Key, rep.Params)
+		rep = r.fillShare(lang, rep)
+		text := flows.Compose(r.cat, lang, rep)
 		if rep.Toast && notice == "" {
 			notice = text
 			continue
@@ -141,6 +169,31 @@ func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string)
 		msgs = append(msgs, m)
 	}
 	return msgs, notice
+}
+
+// fillShare puts the deep link of a shared guide into a share reply, with a button that opens
+// Telegram's share sheet. Without a bot username (the terminal chat), the reply names the
+// word a neighbour types at the menu instead.
+func (r *Runtime) fillShare(lang string, rep flows.Reply) flows.Reply {
+	if rep.Share == "" {
+		return rep
+	}
+	name := r.username.Load()
+	if name == nil || *name == "" {
+		rep.Key = flows.KeyShareWord
+		return rep
+	}
+	link := "https://t.me/" + *name + "?start=" + rep.Share
+	params := map[string]string{"Link": link}
+	for k, v := range rep.Params {
+		params[k] = v
+	}
+	rep.Params = params
+	// The share sheet takes plain text, not HTML.
+	invite := html.UnescapeString(flows.Compose(r.cat, lang, flows.Reply{Key: flows.KeyShareInvite, Texts: rep.Texts}))
+	share := "https://t.me/share/url?" + url.Values{"url": {link}, "text": {invite}}.Encode()
+	rep.Buttons = append([]flows.ReplyButton{{Label: flows.KeyBtnShareSend, URL: share}}, rep.Buttons...)
+	return rep
 }
 
 func (k EventKind) String() string {
