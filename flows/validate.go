@@ -224,15 +224,18 @@ func (p *parser) checkSections(f *Flow) {
 		if key == "" {
 			key = KeyCounter
 		}
-		for i, id := range sec.Steps {
-			if f.byID[id] == nil {
-				p.errorf(sec.Line, "", "section names unknown step %q", id)
-				continue
+		for i, entry := range sec.Steps {
+			// "store_android|store_iphone": alternatives that share one number.
+			for _, id := range strings.Split(entry, "|") {
+				if f.byID[id] == nil {
+					p.errorf(sec.Line, "", "section names unknown step %q", id)
+					continue
+				}
+				if _, dup := f.counters[id]; dup {
+					p.errorf(sec.Line, id, "step is in two sections (or twice in one)")
+				}
+				f.counters[id] = position{counter: key, n: i + 1, of: len(sec.Steps)}
 			}
-			if _, dup := f.counters[id]; dup {
-				p.errorf(sec.Line, id, "step is in two sections (or twice in one)")
-			}
-			f.counters[id] = position{counter: key, n: i + 1, of: len(sec.Steps)}
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hocvuso/bot"
+	"hocvuso/bot/scamcheck"
 	"hocvuso/bot/session"
 	"hocvuso/flows"
 	"hocvuso/flows/library"
@@ -64,7 +65,9 @@ func store(ctx context.Context, url string, allowEmbedded bool, ttl time.Duratio
 	return session.New(rdb, session.WithTTL(ttl)), closeAll, nil
 }
 
-// runtime wires content and store into a conversation runtime.
-func runtime(cat *i18n.Catalog, lib *flows.Library, st *session.Store, log *slog.Logger) *bot.Runtime {
-	return bot.New(flows.NewEngine(lib, cat), cat, st, bot.WithLogger(log))
+// runtime wires content and store into a conversation runtime. Check steps and forwarded
+// messages go through the scam check.
+func runtime(cat *i18n.Catalog, lib *flows.Library, st *session.Store, log *slog.Logger, opts ...bot.Option) *bot.Runtime {
+	engine := flows.NewEngine(lib, cat, flows.WithChecker(scamcheck.Check))
+	return bot.New(engine, cat, st, append([]bot.Option{bot.WithLogger(log)}, opts...)...)
 }

@@ -26,6 +26,8 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	asJSON := fs.Bool("json", false, "print one JSON object per bot message")
 	chatID := fs.Int64("chat", 1, "chat id; with REDIS_URL set, the same id continues the same session")
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty: embedded store)")
+	awayAfter := fs.Duration("away", envDuration("AWAY_AFTER", bot.DefaultAwayAfter), "pause after which a resident is offered to continue where they were ($AWAY_AFTER)")
+	botName := fs.String("bot", os.Getenv("BOT_USERNAME"), "bot username for share links ($BOT_USERNAME); empty: share tells the word to type instead")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +44,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer closeStore()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rt := runtime(cat, lib, st, log)
+	rt := runtime(cat, lib, st, log, bot.WithAwayAfter(*awayAfter), bot.WithBotUsername(*botName))
 	if *lang != "" {
 		if err := saveLang(ctx, st, *chatID, *lang); err != nil {
 			return err
