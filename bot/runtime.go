@@ -3,9 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
-	"html"
 	"log/slog"
-	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -171,29 +169,13 @@ func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string)
 	return msgs, notice
 }
 
-// fillShare puts the deep link of a shared guide into a share reply, with a button that opens
-// Telegram's share sheet. Without a bot username (the terminal chat), the reply names the
-// word a neighbour types at the menu instead.
+// fillShare completes a share reply with the bot's deep link (see flows.FillShare).
 func (r *Runtime) fillShare(lang string, rep flows.Reply) flows.Reply {
-	if rep.Share == "" {
-		return rep
+	name := ""
+	if p := r.username.Load(); p != nil {
+		name = *p
 	}
-	name := r.username.Load()
-	if name == nil || *name == "" {
-		rep.Key = flows.KeyShareWord
-		return rep
-	}
-	link := "https://t.me/" + *name + "?start=" + rep.Share
-	params := map[string]string{"Link": link}
-	for k, v := range rep.Params {
-		params[k] = v
-	}
-	rep.Params = params
-	// The share sheet takes plain text, not HTML.
-	invite := html.UnescapeString(flows.Compose(r.cat, lang, flows.Reply{Key: flows.KeyShareInvite, Texts: rep.Texts}))
-	share := "https://t.me/share/url?" + url.Values{"url": {link}, "text": {invite}}.Encode()
-	rep.Buttons = append([]flows.ReplyButton{{Label: flows.KeyBtnShareSend, URL: share}}, rep.Buttons...)
-	return rep
+	return flows.FillShare(r.cat, lang, name, rep)
 }
 
 func (k EventKind) String() string {

@@ -80,6 +80,12 @@ func (e *Engine) Handle(ctx context.Context, st State, in Input) (State, []Reply
 		return st, nil, fmt.Errorf("error handling input: %w", err)
 	}
 	st, notices := e.repair(st)
+	if len(notices) > 0 && answersStep(st, in) {
+		// The press or typed answer was meant for a step that no longer exists: show where the
+		// resident is now instead of applying it to a step they have not seen.
+		st.Mode = ""
+		return st, append(notices, e.current(st)...), nil
+	}
 	var replies []Reply
 	var err error
 	switch in.Kind {
@@ -122,17 +128,30 @@ func (e *Engine) repair(st State) (State, []Reply) {
 		st.Token++
 		return st, []Reply{{Key: KeyFlowUpdated}}
 	}
-	if st.Version != f.Version {
-		st.Version = f.Version
-		back := st.Back[:0:0]
-		for _, id := range st.Back {
-			if f.Step(id) != nil {
-				back = append(back, id)
-			}
+	// Drop back-stack steps the flow no longer has, even when the author forgot to raise the
+	// version: /back to a removed step would otherwise have nothing to show.
+	st.Version = f.Version
+	back := st.Back[:0:0]
+	for _, id := range st.Back {
+		if f.Step(id) != nil {
+			back = append(back, id)
 		}
-		st.Back = back
 	}
+	st.Back = back
 	return st, nil
+}
+
+// answersStep reports whether in answers the step shown (a choice pressed or typed), as
+// opposed to a command or a language choice, which mean the same on any step.
+func answersStep(st State, in Input) bool {
+	switch in.Kind {
+	case Press:
+		_, lang := DecodeLang(in.Arg)
+		return !lang
+	case Text:
+		return st.Mode != ModeLang && !in.Forwarded
+	}
+	return false
 }
 
 func toMenu(st State) State {
@@ -209,34 +228,29 @@ func (e *Engine) press(ctx context.Context, st State, data string) (State, []Rep
 // choose applies choice i of what the resident sees now: a guide of the menu, the resume
 // offer, or a step button.
 func (e *Engine) choose(ctx context.Context, st State, i int) (State, []Reply, error) {
+	if i < 0 || i >= len(e.labels(st)) {
+		// Only forged callback data gets here (typed numbers are checked against the labels).
+		return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
+	}
 	switch {
 	case st.Flow == "":
-		flows := e.lib.Flows()
-		if i < 0 || i >= len(flows) {
-			return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
-		}
-		st = e.enter(st, flows[i])
+		st = e.enter(st, e.lib.Flows()[i])
 		return st, e.current(st), nil
 	case st.Mode == ModeResume && i == 0:
 		st.Mode = ""
 		st.Token++
 		return st, e.current(st), nil
-	case st.Mode == ModeResume && i == 1:
+	case st.Mode == ModeResume:
 		st = toMenu(st)
 		return st, e.current(st), nil
-	case st.Mode == ModeResume:
-		return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
 	}
 	step := e.lib.Flow(st.Flow).Step(st.Step)
 	choices := step.Choices()
-	if i < 0 || i >= len(choices) {
-		return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
-	}
 	var pre []Reply
 	if step.Kind == KindQuestion {
 		st, pre = e.answer(st, step, choices[i])
 	}
-	st, err := e.move(ctx, st, choices[i].Label)
+	st, err := e.move(ctx, st, choiceEvent(i, choices[i]))
 	if err != nil {
 		return st, nil, err
 	}
@@ -455,6 +469,10 @@ func (e *Engine) langPicker() Reply {
 	}
 	return r
 }
+
+// Current returns what the resident sees now in st (the menu, the resume offer or the step),
+// as Handle would show it: for transcripts and tests that compare rendered messages.
+func (e *Engine) Current(st State) []Reply { return e.current(st) }
 
 // current renders what the resident should see now: the menu, the resume offer or the step.
 func (e *Engine) current(st State) []Reply {

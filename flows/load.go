@@ -139,13 +139,17 @@ func yamlErrLine(err error) int {
 	return n
 }
 
+// cleanYAMLErr drops the "yaml: line N: " prefix: the line is reported on its own.
 func cleanYAMLErr(err error) string {
-	return strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: ")
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	return strings.TrimPrefix(yamlLineRE.ReplaceAllString(s, ""), ": ")
 }
 
 type parser struct {
 	file string
 	errs []error
+	// lines of the top-level fields, for errors found after parsing
+	titleLine, startLine int
 }
 
 func (p *parser) errorf(line int, step, format string, args ...any) {
@@ -216,6 +220,12 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 		Order:   p.num(fs["order"], "", "order"),
 		Title:   p.str(fs["title"], "", "title"),
 		Start:   p.str(fs["start"], "", "start"),
+	}
+	if t := fs["title"]; t != nil {
+		p.titleLine = t.Line
+	}
+	if st := fs["start"]; st != nil {
+		p.startLine = st.Line
 	}
 	f.Keywords = p.strs(fs["keywords"], "", "keywords")
 	p.required(n.Line, map[string]bool{"id": f.ID != "", "version": f.Version > 0, "title": f.Title != "", "start": f.Start != "", "steps": fs["steps"] != nil})
@@ -306,7 +316,7 @@ func (p *parser) required(line int, present map[string]bool) {
 var stepFields = []string{"id", "kind", "text", "image", "also", "score", "next", "yes", "no", "answers", "buttons"}
 
 func (p *parser) step(n *yaml.Node) *Step {
-	fs := p.fields(n, "", stepFields...)
+	fs := p.fields(n, peekID(n), stepFields...)
 	if fs == nil {
 		return nil
 	}
@@ -353,6 +363,17 @@ func kindsUsing(uses map[string][]string, field string) string {
 	}
 	sort.Strings(kinds)
 	return strings.Join(kinds, " or ")
+}
+
+// peekID returns the id of a step mapping before its fields are checked, so that an error in
+// any field can name the step.
+func peekID(n *yaml.Node) string {
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "id" && n.Content[i+1].Kind == yaml.ScalarNode {
+			return strings.TrimSpace(n.Content[i+1].Value)
+		}
+	}
+	return ""
 }
 
 func (p *parser) button(n *yaml.Node, step string) Button {

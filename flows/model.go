@@ -2,6 +2,8 @@
 // It is pure: no network, no Redis, no clock. Callers persist the State it returns.
 package flows
 
+import "strconv"
+
 // Step kinds.
 const (
 	KindMessage    = "message"    // text and buttons
@@ -111,7 +113,7 @@ func (f *Flow) Counter(step string) (key string, n, of int, ok bool) {
 func (s *Step) Choices() []Button {
 	var out []Button
 	for _, b := range s.Buttons {
-		if b.URL == "" {
+		if b.Goto != "" || b.Guide != "" {
 			out = append(out, b)
 		}
 	}
@@ -134,15 +136,18 @@ type edge struct {
 	event, to string
 }
 
-// edges are the step's transitions: one per choice (named by the choice's label, which is
-// unique in the step, so diagrams read well) and, for a check step, the "checked" event.
+// edges are the step's transitions: one per choice, named by the number a resident types
+// and the label's key ("2 btn.didnt_work"), so diagrams read well; and for a check step the
+// "checked" event.
 func (s *Step) edges() []edge {
 	var out []edge
-	for _, b := range s.Choices() {
-		out = append(out, edge{event: b.Label, to: b.target()})
+	for i, b := range s.Choices() {
+		out = append(out, edge{event: choiceEvent(i, b), to: b.target()})
 	}
 	if s.Kind == KindCheck && s.Next != "" {
 		out = append(out, edge{event: CheckEvent, to: s.Next})
 	}
 	return out
 }
+
+func choiceEvent(i int, b Button) string { return strconv.Itoa(i+1) + " " + b.Label }

@@ -31,7 +31,7 @@ func (p *parser) validate(f *Flow, texts Texts) {
 		f.byID[s.ID] = s
 	}
 	if f.Start != "" && f.byID[f.Start] == nil {
-		p.errorf(0, "", "start names unknown step %q", f.Start)
+		p.errorf(p.startLine, "", "start names unknown step %q", f.Start)
 	}
 	f.questions = map[string]int{}
 	for _, s := range f.Steps {
@@ -113,15 +113,8 @@ func (p *parser) checkStep(f *Flow, s *Step) {
 	if len(s.Buttons) > MaxButtons {
 		p.errorf(s.Line, s.ID, "%d buttons is too many (at most %d)", len(s.Buttons), MaxButtons)
 	}
-	labels := map[string]bool{}
 	for i, b := range s.Buttons {
 		p.checkButton(f, s, i, b)
-		if b.URL == "" && b.Label != "" {
-			if labels[b.Label] {
-				p.errorf(b.Line, s.ID, "two buttons have the label %q: a resident could not tell them apart", b.Label)
-			}
-			labels[b.Label] = true
-		}
 	}
 	p.checkKind(f, s)
 }
@@ -305,8 +298,8 @@ func (f *Flow) Keys() []string {
 // checkTexts reports keys missing from the base catalog and texts over Telegram's limit.
 func (p *parser) checkTexts(f *Flow, texts Texts) {
 	check := func(line int, step, key string) {
-		if key == "" {
-			return
+		if key == "" || contains(EngineKeys, key) {
+			return // engine keys (and those the loader adds) are checked once, for every catalog
 		}
 		if !texts.Has(key) {
 			p.errorf(line, step, "message key %q is missing from the base (vi) catalog", key)
@@ -318,7 +311,7 @@ func (p *parser) checkTexts(f *Flow, texts Texts) {
 			}
 		}
 	}
-	check(0, "", f.Title)
+	check(p.titleLine, "", f.Title)
 	for _, sec := range f.Sections {
 		check(sec.Line, "", sec.Counter)
 	}
