@@ -111,14 +111,14 @@ func TestRuntimeSavesState(t *testing.T) {
 	}
 
 	out = h.handle(t, Event{UpdateID: 11, Kind: EventPress, Arg: flows.EncodePress(1, 1), LangCode: "vi-VN"})
-	if got := texts(out); len(got) != 1 || got[0] != h.stepText("vi", "vneid", "store_iphone") {
+	if got := texts(out); len(got) != 1 || got[0] != h.stepText("vi", "vneid", "get_iphone") {
 		t.Fatalf("after pressing iPhone: %q", got)
 	}
 	if links := out.Messages[0].Buttons[0]; links.URL == "" || links.Number != 0 || links.Data != "" {
 		t.Fatalf("the store link: %+v", links)
 	}
 	sess = h.load(t)
-	if sess.Rev != 2 || sess.State.Step != "store_iphone" || !reflect.DeepEqual(sess.Seen, []int64{10, 11}) {
+	if sess.Rev != 2 || sess.State.Step != "get_iphone" || !reflect.DeepEqual(sess.Seen, []int64{10, 11}) {
 		t.Fatalf("stored %+v", sess)
 	}
 }
@@ -262,7 +262,7 @@ func TestRuntimeStaleButton(t *testing.T) {
 	if out.Notice != h.cat.Text("vi", flows.KeyStale) {
 		t.Fatalf("notice %q", out.Notice)
 	}
-	if got := texts(out); len(got) != 1 || got[0] != h.stepText("vi", "vneid", "store_android") {
+	if got := texts(out); len(got) != 1 || got[0] != h.stepText("vi", "vneid", "get_android") {
 		t.Fatalf("texts %q, want the current step only", got)
 	}
 }

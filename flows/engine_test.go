@@ -234,7 +234,7 @@ func TestEngineBackStack(t *testing.T) {
 		t.Fatalf("walked to %q, want n12", st.Step)
 	}
 	// n1 … n11 were left; only the newest MaxBackStack are kept.
-	wantBack := []string{"n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11"}
+	wantBack := []string{"n6", "n7", "n8", "n9", "n10", "n11"}
 	if len(wantBack) != flows.MaxBackStack {
 		t.Fatalf("test assumes MaxBackStack = %d", len(wantBack))
 	}

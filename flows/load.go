@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	idPattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`)
+	idPattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,11}$`)
 	flowIDPattern = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
 )
 
@@ -395,5 +395,6 @@ func (p *parser) answer(n *yaml.Node, step string) Button {
 		Label:    p.str(fs["label"], step, "label"),
 		Right:    p.boolean(fs["right"], step, "right"),
 		Feedback: p.str(fs["feedback"], step, "feedback"),
+		answer:   true,
 	}
 }

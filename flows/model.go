@@ -26,11 +26,11 @@ const (
 const (
 	MaxTextLen         = 4096 // Telegram's message length limit, in UTF-16 code units
 	MaxCallbackDataLen = 64   // Telegram's callback_data limit, in bytes
-	MaxBackStack       = 8    // how far /back can go
+	MaxBackStack       = 6    // how far /back can go (the stack is stored in the session)
 	MaxButtons         = 12   // a keyboard a resident can still read on a small phone
 	MaxQuestions       = 32   // questions per flow: the score is two 32-bit masks in State
 	MaxAnswers         = 4    // answers per question
-	MaxStepIDLen       = 16   // step ids are stored in the session (and its back stack)
+	MaxStepIDLen       = 12   // step ids are stored in the session (and its back stack)
 )
 
 // Flow is one guide, loaded from flows/library/<id>.yaml.
@@ -86,6 +86,8 @@ type Button struct {
 	Right    bool   // a right answer to a question
 	Feedback string // message key shown after this answer
 	Line     int
+
+	answer bool // read from a question's answers
 }
 
 // target is the fsm state a choice leads to.

@@ -58,7 +58,7 @@ func (p *parser) stepDefaults(f *Flow, s *Step) {
 	case KindQuestion:
 		for i := range s.Buttons {
 			b := &s.Buttons[i]
-			if b.URL != "" {
+			if !b.answer {
 				continue
 			}
 			b.Goto = s.Next
@@ -69,10 +69,15 @@ func (p *parser) stepDefaults(f *Flow, s *Step) {
 			}
 		}
 	case KindCheckpoint:
-		s.Buttons = append([]Button{
-			{Label: KeyBtnWorked, Goto: s.Yes, Line: s.Line},
-			{Label: KeyBtnDidntWork, Goto: s.No, Line: s.Line},
-		}, s.Buttons...)
+		// A missing yes or no is reported by checkKind, once.
+		var yn []Button
+		if s.Yes != "" {
+			yn = append(yn, Button{Label: KeyBtnWorked, Goto: s.Yes, Line: s.Line})
+		}
+		if s.No != "" {
+			yn = append(yn, Button{Label: KeyBtnDidntWork, Goto: s.No, Line: s.Line})
+		}
+		s.Buttons = append(yn, s.Buttons...)
 	case KindEnd:
 		if !hasGoto(s, ShareStep) {
 			s.Buttons = append(s.Buttons, Button{Label: KeyBtnShare, Goto: ShareStep, Line: s.Line})
@@ -143,11 +148,10 @@ func (p *parser) checkQuestion(f *Flow, s *Step) {
 	p.checkTarget(f, s, s.Line, "next", s.Next)
 	right, answers := 0, 0
 	for _, b := range s.Buttons {
-		if b.URL != "" {
-			continue
-		}
-		if b.Feedback == "" {
-			p.errorf(b.Line, s.ID, "a question's buttons can only be links: put answers under answers")
+		if !b.answer {
+			if b.URL == "" {
+				p.errorf(b.Line, s.ID, "a question's buttons can only be links: put answers under answers")
+			}
 			continue
 		}
 		answers++
@@ -187,7 +191,7 @@ func (p *parser) checkButton(f *Flow, s *Step, i int, b Button) {
 	switch {
 	case b.Label == "":
 		p.errorf(b.Line, s.ID, "button %d has no label", i+1)
-	case b.Feedback != "" && b.Goto == "":
+	case b.answer && b.Goto == "":
 		// an answer of a question whose next is missing: reported by checkQuestion
 	case set != 1:
 		p.errorf(b.Line, s.ID, "button %d needs exactly one of goto, guide or url", i+1)
@@ -218,7 +222,7 @@ func (p *parser) checkSections(f *Flow) {
 			key = KeyCounter
 		}
 		for i, entry := range sec.Steps {
-			// "store_android|store_iphone": alternatives that share one number.
+			// "get_android|get_iphone": alternatives that share one number.
 			for _, id := range strings.Split(entry, "|") {
 				if f.byID[id] == nil {
 					p.errorf(sec.Line, "", "section names unknown step %q", id)
@@ -238,7 +242,7 @@ func (p *parser) checkReachable(f *Flow) {
 	seen := f.reachable()
 	ends := 0
 	for _, s := range f.Steps {
-		if !seen[s.ID] {
+		if !seen[s.ID] && s.Kind != KindShare { // the share step hangs off the end steps
 			p.errorf(s.Line, s.ID, "unreachable: no button leads here from the start step %q", f.Start)
 		}
 		if s.Kind == KindEnd && seen[s.ID] {
@@ -246,7 +250,7 @@ func (p *parser) checkReachable(f *Flow) {
 		}
 	}
 	if ends == 0 {
-		p.errorf(0, "", "no step of kind end: a resident could never finish this guide")
+		p.errorf(p.startLine, "", "no step of kind end: a resident could never finish this guide")
 	}
 }
 
