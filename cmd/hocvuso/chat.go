@@ -53,7 +53,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	p := &printer{w: stdout, json: *asJSON, color: isTerminal(stdout)}
 	interactive := isTerminal(stdin)
 	if interactive {
-		fmt.Fprintln(stderr, "Type a button's number, or words, or /start /menu /back /help /lang. Ctrl-D ends.")
+		fmt.Fprintln(stderr, "Type a button's number, or words, or /start /menu /back /help /lang; \"fwd: TEXT\" forwards a message to check. Ctrl-D ends.")
 		if err := chatLine(ctx, rt, *chatID, "/start", p); err != nil {
 			return err
 		}
@@ -76,6 +76,10 @@ func saveLang(ctx context.Context, st *session.Store, chatID int64, lang string)
 	return err
 }
 
+// forwardPrefix marks a line as a message forwarded from another chat, which the bot checks
+// for scam signs (Telegram tells the bot when a message was forwarded; a terminal cannot).
+const forwardPrefix = "fwd:"
+
 // chatLine turns a typed line into an event, the way Telegram would deliver it.
 func chatLine(ctx context.Context, rt *bot.Runtime, chatID int64, line string, p *printer) error {
 	line = strings.TrimSpace(line)
@@ -83,6 +87,9 @@ func chatLine(ctx context.Context, rt *bot.Runtime, chatID int64, line string, p
 		return nil
 	}
 	ev := bot.Event{ChatID: chatID, Kind: bot.EventText, Arg: line}
+	if text, ok := strings.CutPrefix(line, forwardPrefix); ok {
+		ev.Arg, ev.Forwarded = strings.TrimSpace(text), true
+	}
 	if strings.HasPrefix(line, "/") {
 		cmd, arg, _ := strings.Cut(line[1:], " ")
 		ev = bot.Event{ChatID: chatID, Kind: bot.EventCommand, Command: strings.ToLower(cmd), Arg: strings.TrimSpace(arg)}

@@ -162,4 +162,3 @@ func writeDiagrams(lib *flows.Library, dir string) error {
 	}
 	return errors.Join(errs...)
 }
-
