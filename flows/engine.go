@@ -309,7 +309,8 @@ func (e *Engine) text(ctx context.Context, st State, in Input) (State, []Reply, 
 			return st, replies, nil
 		}
 	}
-	if in.Away && st.Mode != ModeResume && e.resumable(st) {
+	if in.Away && st.Mode != ModeResume && e.resumable(st) && !e.awaitsCheck(st) {
+		// (A check step asked for exactly this message: it is checked, pause or not.)
 		st, replies := e.offerResume(st)
 		return st, replies, nil
 	}

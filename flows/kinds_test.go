@@ -286,6 +286,11 @@ func TestCheckStep(t *testing.T) {
 	if st.Flow != "" || len(c.seen) != 2 || replyKeys(replies)[0] != flows.KeyMenu {
 		t.Errorf("typed 1 at the check step: %+v %q", st, replyKeys(replies))
 	}
+	// After a long pause the message a check step asked for is still checked.
+	st, _ = mustHandle(t, e, atCheck, flows.Input{Kind: flows.Text, Arg: "Mai họp thôn", Away: true})
+	if st.Step != "done" || len(c.seen) != 3 {
+		t.Errorf("away at the check step: %+v", st)
+	}
 	// A photo cannot be checked: say so, stay.
 	st, replies = mustHandle(t, e, atCheck, flows.Input{Kind: flows.Media, Arg: "photo"})
 	if !sameState(st, atCheck) || !slices.Equal(replyKeys(replies), []string{flows.KeyCheckMedia, "kinds.check"}) {
