@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"golang.org/x/text/unicode/norm"
 
+	"hocvuso/bot/scamcheck"
 	"hocvuso/flows"
 	"hocvuso/flows/library"
 	"hocvuso/i18n"
@@ -49,6 +51,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		problems = append(problems, strings.Split(err.Error(), "\n")...)
 	}
 	problems = append(problems, nfcProblems(flowFS, name, cat)...)
+	problems = append(problems, engineKeyProblems(cat)...)
 	if lib != nil {
 		printTable(stdout, lib, cat, *verbose)
 		if *mermaid != "" {
@@ -140,6 +143,25 @@ func nfcProblems(flowFS fs.FS, name string, cat *i18n.Catalog) []string {
 			if !norm.NFC.IsNormalString(cat.Text(lang, k)) {
 				out = append(out, fmt.Sprintf("catalog %s: key %q is not in Unicode NFC", lang, k))
 			}
+		}
+	}
+	return out
+}
+
+// engineKeyProblems reports texts the engine and the message check use that the base catalog
+// lacks: the bot would show an empty message.
+func engineKeyProblems(cat *i18n.Catalog) []string {
+	keys := slices.Clone(flows.EngineKeys)
+	for _, r := range scamcheck.Rules {
+		keys = append(keys, flows.KeyCheckRule(r))
+	}
+	for i := 1; i <= 6; i++ {
+		keys = append(keys, fmt.Sprintf("rule.%d", i))
+	}
+	var out []string
+	for _, k := range keys {
+		if !cat.Has(k) {
+			out = append(out, fmt.Sprintf("catalog %s: key %q, used by the bot itself, is missing", i18n.Base, k))
 		}
 	}
 	return out
