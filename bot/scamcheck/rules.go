@@ -76,6 +76,7 @@ var phraseRules = []struct {
 		{phrase: "tiền cọc"}, {phrase: "thanh toán"}, {phrase: "nạp tiền"}, {phrase: "số tài khoản"},
 		{phrase: "STK"}, {phrase: "vay", strict: true}, {phrase: "vay tiền"}, {phrase: "khoản vay"},
 		{phrase: "mượn tiền"}, {phrase: "cho mượn"}, {phrase: "ứng trước"}, {phrase: "tạm ứng"},
+		{phrase: "đóng tiền"},
 	}},
 	{Pressure, []pattern{
 		{phrase: "khẩn cấp"}, {phrase: "gấp", strict: true}, {phrase: "ngay lập tức"}, {phrase: "ngay bây giờ"},
@@ -85,13 +86,15 @@ var phraseRules = []struct {
 		{phrase: "bắt giữ"}, {phrase: "bắt tạm giam"}, {phrase: "truy nã"}, {phrase: "triệu tập"},
 		{phrase: "khởi tố"}, {phrase: "rửa tiền"}, {phrase: "cưỡng chế"}, {phrase: "cắt điện"},
 		{phrase: "ngừng cấp điện"}, {phrase: "đình chỉ"}, {phrase: "cấp cứu"}, {phrase: "tai nạn"},
-		{phrase: "bị giữ"},
+		{phrase: "bị giữ"}, {phrase: "bất thường"}, {phrase: "phong tỏa"}, {phrase: "phong toả"},
+		{phrase: "đóng băng"}, {phrase: "vụ án"},
 	}},
-	{QR, []pattern{{phrase: "quét mã QR"}, {phrase: "quét QR"}, {phrase: "mã QR"}, {phrase: "QR code"}}},
+	{QR, []pattern{{phrase: "quét mã QR"}, {phrase: "quét QR"}, {phrase: "mã QR"}, {phrase: "QR code"}, {phrase: "quét mã"}}},
 }
 
-// deadline catches "trong 24 giờ", "trong vòng 2h", "trong 30 phút" (matched on folded words).
-var deadline = regexp.MustCompile(`\btrong (vong )?\d+ ?(h|gio|tieng|phut|ngay)\b`)
+// deadline catches "trong 24 giờ", "trong vòng 2h", "trong 30 phút" (matched on folded
+// words), but not the validity of a real code ("mã có hiệu lực trong 5 phút").
+var deadline = regexp.MustCompile(`\b(hieu luc )?trong (vong )?\d+ ?(h|gio|tieng|phut|ngay)\b`)
 
 func checkPhrases(m message, found map[string]string) {
 	for _, r := range phraseRules {
@@ -106,8 +109,11 @@ func checkPhrases(m message, found map[string]string) {
 		}
 	}
 	if _, ok := found[Pressure]; !ok {
-		if d := deadline.FindString(foldedText(m)); d != "" {
-			found[Pressure] = d
+		for _, d := range deadline.FindAllStringSubmatch(foldedText(m), -1) {
+			if d[1] == "" {
+				found[Pressure] = d[0]
+				break
+			}
 		}
 	}
 }
