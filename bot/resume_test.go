@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -102,39 +101,5 @@ func TestRuntimeForwarded(t *testing.T) {
 	out = mustHandleEvent(t, rt, Event{Kind: EventText, Arg: "Tải app tại https://vay-nhanh.top/app.apk"})
 	if out.Messages[0].Text != cat.Text("vi", flows.KeyUnknownText) {
 		t.Errorf("typed text: %q", out.Messages[0].Text)
-	}
-}
-
-// TestRuntimeShareLink: the share step carries the bot's deep link once the username is
-// known, and the word to type before.
-func TestRuntimeShareLink(t *testing.T) {
-	now := rtNow
-	rt, cat := newTestRuntime(t, &now)
-	walk := func(chat int64) Outcome {
-		mustHandleEvent(t, rt, Event{ChatID: chat, Kind: EventCommand, Command: "start", Arg: "info"})
-		var out Outcome
-		for _, n := range []string{"1", "1", "1", "1", "2"} { // four steps → done → share
-			out = mustHandleEvent(t, rt, Event{ChatID: chat, Kind: EventText, Arg: n, LangCode: "en"})
-		}
-		return out
-	}
-	out := walk(1)
-	if len(out.Messages) != 1 || !strings.Contains(out.Messages[0].Text, "<b>thông tin</b>") || strings.Contains(out.Messages[0].Text, "t.me") {
-		t.Fatalf("share without a username: %+v", out.Messages)
-	}
-	rt.SetBotUsername("hocvuso_test_bot")
-	out = walk(2)
-	m := out.Messages[0]
-	link := "https://t.me/hocvuso_test_bot?start=info"
-	if !strings.Contains(m.Text, link) || len(m.Buttons) != 2 {
-		t.Fatalf("share with a username: %+v", m)
-	}
-	sheet, err := url.Parse(m.Buttons[0].URL)
-	if err != nil || m.Buttons[0].Text != cat.Text("en", flows.KeyBtnShareSend) || sheet.Query().Get("url") != link ||
-		!strings.Contains(sheet.Query().Get("text"), cat.Text("en", "info.title")) {
-		t.Errorf("share sheet button %+v", m.Buttons[0])
-	}
-	if m.Buttons[1].Text != cat.Text("en", flows.KeyBtnMenu) || m.Buttons[1].Number != 1 {
-		t.Errorf("menu button %+v", m.Buttons[1])
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"hocvuso/bot/session"
@@ -19,10 +18,10 @@ type Runtime struct {
 	store  *session.Store
 	log    *slog.Logger
 	now    func() time.Time
+	addon  Addon
 	// awayAfter is the pause after which a resident "comes back": a text then offers to
 	// continue the guide or open the menu.
 	awayAfter time.Duration
-	username  atomic.Pointer[string] // the bot's username, for share links; unset: no link
 }
 
 // DefaultAwayAfter is how long a pause makes a resident "come back" (WithAwayAfter).
@@ -39,13 +38,6 @@ func WithClock(now func() time.Time) Option { return func(r *Runtime) { r.now = 
 
 // WithAwayAfter sets how long a pause makes a resident "come back" (default DefaultAwayAfter).
 func WithAwayAfter(d time.Duration) Option { return func(r *Runtime) { r.awayAfter = d } }
-
-// WithBotUsername sets the bot's username, for share links (see SetBotUsername).
-func WithBotUsername(name string) Option { return func(r *Runtime) { r.SetBotUsername(name) } }
-
-// SetBotUsername sets the bot's username once the transport has learnt it (Telegram's getMe).
-// Without one, "share this guide" tells the resident which word to type instead of a link.
-func (r *Runtime) SetBotUsername(name string) { r.username.Store(&name) }
 
 // New returns a runtime.
 func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...Option) *Runtime {
@@ -65,9 +57,23 @@ func (r *Runtime) Store() *session.Store { return r.store }
 // Handle applies one event to its chat's session and returns what to send. An error means the
 // event was not applied (for example, Redis is unreachable); the session is unchanged.
 func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
+	if r.addon != nil {
+		out, handled, err := r.addon.Before(ctx, r, ev)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("error handling %s event: %w", ev.Kind, err)
+		}
+		if handled {
+			return out, nil
+		}
+	}
+	if ev.Group {
+		return Outcome{}, nil // groups have no session: only the addon acts there
+	}
 	var out Outcome
+	var ch Change
 	_, err := r.store.Update(ctx, ev.ChatID, func(s *session.Session) (bool, error) {
 		out = Outcome{}
+		ch.Before = s.State
 		if ev.UpdateID != 0 && s.HasSeen(ev.UpdateID) {
 			out.Duplicate = true
 			return false, nil
@@ -79,6 +85,7 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 			return false, err
 		}
 		s.State = st
+		ch.After = st
 		s.MarkSeen(ev.UpdateID)
 		s.At = r.now().Unix()
 		out.Lang = r.langOf(st, ev)
@@ -87,6 +94,10 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 	})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("error handling %s event: %w", ev.Kind, err)
+	}
+	if r.addon != nil && !out.Duplicate {
+		ch.Lang = out.Lang
+		r.addon.After(ctx, r, ev, ch, &out)
 	}
 	r.log.DebugContext(ctx, "event handled", "kind", ev.Kind.String(), "messages", len(out.Messages), "duplicate", out.Duplicate)
 	return out, nil
@@ -99,6 +110,11 @@ func (r *Runtime) Busy(ev Event) Message {
 
 // Forget deletes everything stored about a chat (the resident blocked the bot, or asked).
 func (r *Runtime) Forget(ctx context.Context, chatID int64) error {
+	if r.addon != nil {
+		if err := r.addon.Forget(ctx, chatID); err != nil {
+			return err
+		}
+	}
 	return r.store.Delete(ctx, chatID)
 }
 
@@ -150,7 +166,6 @@ func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string)
 	var msgs []Message
 	var notice string
 	for _, rep := range replies {
-		rep = r.fillShare(lang, rep)
 		text := flows.Compose(r.cat, lang, rep)
 		if rep.Toast && notice == "" {
 			notice = text
@@ -167,15 +182,6 @@ func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string)
 		msgs = append(msgs, m)
 	}
 	return msgs, notice
-}
-
-// fillShare completes a share reply with the bot's deep link (see flows.FillShare).
-func (r *Runtime) fillShare(lang string, rep flows.Reply) flows.Reply {
-	name := ""
-	if p := r.username.Load(); p != nil {
-		name = *p
-	}
-	return flows.FillShare(r.cat, lang, name, rep)
 }
 
 func (k EventKind) String() string {

@@ -29,9 +29,6 @@ const (
 	KeyResume       = "resume.offer"      // {{.Guide}}
 	KeyResumeStep   = "resume.offer_step" // {{.Guide}} {{.N}} {{.Of}}
 	KeyScore        = "quiz.score"        // {{.Right}} {{.Total}}
-	KeyShareWord    = "share.word"        // share text without a link: {{.Guide}} {{.Word}}
-	KeyShareInvite  = "share.invite"      // the text that goes with a shared link: {{.Guide}}
-	KeyBtnShareSend = "btn.share_send"
 	KeyCheckFound   = "check.found"
 	KeyCheckNone    = "check.none"
 	KeyCheckMedia   = "check.media"
@@ -41,8 +38,7 @@ const (
 // EngineKeys lists the keys above and those the loader adds, for catalog checks.
 var EngineKeys = []string{KeyMenu, KeyMenuHint, KeyHelp, KeyLangPick, KeyLangChanged, KeyLangName,
 	KeyStale, KeyFlowUpdated, KeyUnknownText, KeyUnknownMedia, KeyEdited, KeyBtnMenu,
-	KeyBtnContinue, KeyResume, KeyResumeStep, KeyScore, KeyShare, KeyShareWord, KeyShareInvite,
-	KeyBtnShare, KeyBtnShareSend, KeyBtnWorked, KeyBtnDidntWork, KeyCounter,
+	KeyBtnContinue, KeyResume, KeyResumeStep, KeyScore, KeyBtnWorked, KeyBtnDidntWork, KeyCounter,
 	KeyCheckFound, KeyCheckNone, KeyCheckMedia, KeyReport}
 
 // Engine walks residents through the flows of a library. Handle is pure and deterministic:
@@ -350,8 +346,7 @@ func (e *Engine) resumable(st State) bool {
 	if st.Flow == "" || st.Mode == ModeLang {
 		return false
 	}
-	s := e.lib.Flow(st.Flow).Step(st.Step)
-	return s.Kind != KindEnd && s.Kind != KindShare
+	return e.lib.Flow(st.Flow).Step(st.Step).Kind != KindEnd
 }
 
 func (e *Engine) offerResume(st State) (State, []Reply) {
@@ -471,10 +466,6 @@ func (e *Engine) langPicker() Reply {
 	return r
 }
 
-// Current returns what the resident sees now in st (the menu, the resume offer or the step),
-// as Handle would show it: for transcripts and tests that compare rendered messages.
-func (e *Engine) Current(st State) []Reply { return e.current(st) }
-
 // current renders what the resident should see now: the menu, the resume offer or the step.
 func (e *Engine) current(st State) []Reply {
 	if st.Flow == "" {
@@ -505,11 +496,6 @@ func (e *Engine) stepReply(st State) Reply {
 	for _, k := range s.Also {
 		r.Tail = append(r.Tail, Part{Key: k})
 	}
-	if s.Kind == KindShare {
-		r.Share = f.ID
-		r.Texts = map[string]string{"Guide": f.Title}
-		r.Params = map[string]string{"Word": firstOr(f.Keywords, f.ID)}
-	}
 	n := 0
 	for _, b := range s.Buttons {
 		if b.URL != "" {
@@ -530,9 +516,10 @@ func (e *Engine) score(st State, f *Flow) Part {
 	return Part{Key: KeyScore, Params: map[string]string{"Right": strconv.Itoa(right), "Total": strconv.Itoa(f.Questions())}}
 }
 
-func firstOr(list []string, def string) string {
-	if len(list) > 0 {
-		return list[0]
-	}
-	return def
+// Current returns what the resident sees at st without changing it: the menu, the resume
+// offer or the step (after a notice if the step no longer exists). The runtime uses it to
+// show the step again after a volunteer conversation; tests compare rendered messages.
+func (e *Engine) Current(st State) []Reply {
+	st, notices := e.repair(st)
+	return append(notices, e.current(st)...)
 }

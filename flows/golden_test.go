@@ -38,7 +38,7 @@ var goldenScripts = []struct {
 		"tap 1", "tap 1", "tap 1", // got the SMS → level 2: where → office → activation
 		"tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", // activation steps → log in
 		"tap 1", "tap 1", "tap 1", "tap 1", // it worked → one phone → scam → scam 2 → done
-		"tap 2", "tap 1", // share with a neighbour → main menu
+		"tap 2", // main menu
 	}},
 	{"vneid", "install_help", []string{
 		"/start vneid", "tap 2", "tap 1", "tap 1", "tap 1", // iphone, store, real app, wifi → install
@@ -90,7 +90,7 @@ var goldenScripts = []struct {
 	{"dichvucong", "main", []string{
 		"/start dichvucong", "tap 1", "tap 1", "tap 1", // have VNeID → open → login → it worked
 		"tap 3", "tap 1", "tap 1", "tap 1", "tap 1", // another procedure → form ok → attached → submit → paid
-		"tap 1", "tap 2", // track → done → main menu
+		"tap 1", "tap 1", // track → done → main menu
 	}},
 	{"dichvucong", "birth_help", []string{
 		"/start dichvucong", "tap 1", "tap 1", "tap 2", "tap 1", "tap 1", // login didn't work → try again → worked
@@ -99,7 +99,7 @@ var goldenScripts = []struct {
 		"tap 2", "tap 1", "tap 1", "tap 1", // attach didn't work → try again → worked → submit
 		"tap 2", "tap 1", "tap 2", "tap 2", // payment didn't work → try again → didn't → next
 		"tap 2", "tap 1", // lost the dossier code → done
-		"tap 1", "tap 1", // share → main menu
+		"tap 1", // main menu
 	}},
 	{"dichvucong", "residence", []string{
 		"/start dichvucong", "tap 2", // no VNeID yet → the VNeID guide
@@ -119,11 +119,11 @@ var goldenScripts = []struct {
 		"tap 2", "tap 1", "tap 1", // wrong name → stop → scan again → worked
 		"tap 1", "tap 1", "tap 2", "tap 1", "tap 1", // right name → amount → didn't work → face rule → try again
 		"tap 1", "tap 2", "tap 1", "tap 1", // confirmed → sent to the wrong one → scams → done
-		"tap 2", "tap 1", // share → main menu
+		"tap 2",                                             // main menu
 		"/start vietqr", "tap 1", "tap 1", "tap 2", "tap 2", // scan didn't work → main menu
 		"/start vietqr", "tap 1", "tap 1", "tap 1", "tap 2", "tap 2", // wrong name → main menu
 		"/start vietqr", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 2", "tap 1", "tap 2", // face rule → main menu
-		"/start vietqr", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 3", // done → main menu
+		"/start vietqr", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 2", // done → main menu
 	}},
 
 	{"safety", "main", []string{
@@ -139,25 +139,25 @@ var goldenScripts = []struct {
 		"tap 1", "tap 2", // rules → where to report → check a message
 		"type Công an xã thông báo: tài khoản định danh của bạn sắp bị khóa. Tải ứng dụng VNeID mới tại http://vneid-capnhat.com/app.apk và đọc mã OTP cho cán bộ.",
 		"tap 1", "type Mai 7 giờ sáng họp thôn ở nhà văn hóa, bà con nhớ đi đầy đủ nhé.", // check another: nothing seen
-		"tap 2", "tap 1", // share → main menu
+		"tap 2", // main menu
 	}},
 	{"safety", "check", []string{
 		"/start safety", "tap 2", "send photo", // check a message: a photo cannot be read
 		"tap 1", "tap 1", "/back", "/back", "type 2", // the stories → a wrong answer → back twice → typed number: main menu
 		"/start vneid", "fwd Bưu điện: bưu phẩm của bạn đang bị giữ. Cập nhật tại https://bit.ly/3xYzAb trong 12 giờ.", // forwarded anywhere
 		"/menu", "fwd Con ơi tối nay về ăn cơm không?", // forwarded at the menu
-		"/start safety", "tap 2", "type Vui long cung cap mat khau ngay", "tap 3", // check → main menu
+		"/start safety", "tap 2", "type Vui long cung cap mat khau ngay", "tap 2", // check → main menu
 	}},
 
 	{"info", "main", []string{
 		"/start info", "tap 1", "tap 1", "tap 1", "tap 1", // .gov.vn → one portal → VNeID app → report → done
-		"tap 2", "tap 1", // share → main menu
+		"tap 2", // main menu
 	}},
 	{"info", "guides", []string{
 		"/start info", "tap 1", "tap 2", // the portal → the dichvucong guide
 		"/start info", "tap 1", "tap 1", "tap 2", // the app → the vneid guide
 		"/start info", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", // done → the safety guide
-		"/start info", "tap 1", "tap 1", "tap 1", "tap 1", "tap 3", // done → main menu
+		"/start info", "tap 1", "tap 1", "tap 1", "tap 1", "tap 2", // done → main menu
 	}},
 
 	{"menu", "keywords", []string{
@@ -166,9 +166,6 @@ var goldenScripts = []struct {
 		"/menu", "type VNeID", "/menu", "type tôi muốn nộp hồ sơ khai sinh", "/menu", "type xyz",
 	}},
 }
-
-// goldenBot is the bot username the transcripts render share links for.
-const goldenBot = "hocvuso_bot"
 
 // coverage is what the scripts of one language reached, per flow.
 type coverage struct {
@@ -265,7 +262,6 @@ func runScript(t *testing.T, e *flows.Engine, cat *i18n.Catalog, lang string, sc
 			show = st.Lang
 		}
 		for _, r := range replies {
-			r = flows.FillShare(cat, show, goldenBot, r)
 			markShown(cover.shown, r)
 			writeReply(&out, cat, show, r)
 			if len(r.Buttons) > 0 {

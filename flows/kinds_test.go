@@ -3,7 +3,6 @@ package flows_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"reflect"
 	"slices"
 	"sort"
@@ -369,7 +368,7 @@ func TestResume(t *testing.T) {
 	if last(t, replies).Key != flows.KeyResume {
 		t.Errorf("offer outside sections: %q", replyKeys(replies))
 	}
-	for _, st := range []flows.State{{Token: 2}, {Flow: "kinds", Version: 1, Step: "done", Token: 2}, {Flow: "kinds", Version: 1, Step: flows.ShareStep, Token: 2}} {
+	for _, st := range []flows.State{{Token: 2}, {Flow: "kinds", Version: 1, Step: "done", Token: 2}} {
 		got, _ := mustHandle(t, e, st, away(flows.Input{Kind: flows.Text, Arg: "alo"}))
 		if got.Mode == flows.ModeResume {
 			t.Errorf("offered to resume at %+v", st)
@@ -395,42 +394,7 @@ func (keyRenderer) Render(lang, key string, params map[string]string) string {
 	return lang + ":" + key + "(" + strings.Join(ps, ",") + ")"
 }
 
-func TestComposeAndShare(t *testing.T) {
-	e := mustKindsEngine(t, nil)
-	st := flows.State{Flow: "kinds", Version: 1, Step: "done", Back: []string{"check"}, Token: 8}
-	st, replies := mustHandle(t, e, st, press(st, 0))
-	if st.Step != flows.ShareStep || !slices.Equal(st.Back, []string{"check", "done"}) {
-		t.Fatalf("share button: %+v", st)
-	}
-	r := last(t, replies)
-	if r.Share != "kinds" || r.Key != flows.KeyShare {
-		t.Fatalf("share reply %+v", r)
-	}
-
-	word := flows.FillShare(keyRenderer{}, "vi", "", r)
-	if got := flows.Compose(keyRenderer{}, "vi", word); got != "vi:share.word(Guide=vi:kinds.title(),Word=các loại bước)" {
-		t.Errorf("without a bot username: %s", got)
-	}
-	linked := flows.FillShare(keyRenderer{}, "en", "hocvuso_bot", r)
-	link := flows.ShareLink("hocvuso_bot", "kinds")
-	if link != "https://t.me/hocvuso_bot?start=kinds" {
-		t.Errorf("link %s", link)
-	}
-	if got := flows.Compose(keyRenderer{}, "en", linked); got != "en:share.text(Guide=en:kinds.title(),Link="+link+",Word=các loại bước)" {
-		t.Errorf("with a bot username: %s", got)
-	}
-	sheet, err := url.Parse(linked.Buttons[0].URL)
-	if err != nil || linked.Buttons[0].Label != flows.KeyBtnShareSend || sheet.Host != "t.me" || sheet.Path != "/share/url" ||
-		sheet.Query().Get("url") != link || sheet.Query().Get("text") != "en:share.invite(Guide=en:kinds.title())" {
-		t.Errorf("share sheet button %+v", linked.Buttons[0])
-	}
-	if len(linked.Buttons) != 2 || linked.Buttons[1].Label != flows.KeyBtnMenu || len(r.Buttons) != 1 {
-		t.Errorf("the reply's own buttons must stay, after the share button: %+v (original %+v)", linked.Buttons, r.Buttons)
-	}
-	if other := (flows.Reply{Key: "x"}); !reflect.DeepEqual(flows.FillShare(keyRenderer{}, "vi", "bot", other), other) {
-		t.Error("FillShare changed a reply that shares nothing")
-	}
-
+func TestCompose(t *testing.T) {
 	full := flows.Reply{Key: "t", Params: map[string]string{"A": "1"}, Texts: map[string]string{"G": "g"},
 		Head: []flows.Part{{Key: "h"}}, Tail: []flows.Part{{Key: "x", Params: map[string]string{"E": "e"}}, {Key: "y"}}}
 	if got, want := flows.Compose(keyRenderer{}, "vi", full), "vi:h()\nvi:t(A=1,G=vi:g())\nvi:x(E=e)\nvi:y()"; got != want {
@@ -440,12 +404,11 @@ func TestComposeAndShare(t *testing.T) {
 
 func TestStats(t *testing.T) {
 	e := mustKindsEngine(t, nil)
-	// q1 → q2 → cp → fix ↺ cp (cut); cp → score → check → done: 6 messages. The share step
-	// counts as a step.
-	if got, want := e.Library().Flow("kinds").Stats(), (flows.Stats{Steps: 8, Reachable: 8, Longest: 6}); got != want {
+	// q1 → q2 → cp → fix ↺ cp (cut); cp → score → check → done: 6 messages.
+	if got, want := e.Library().Flow("kinds").Stats(), (flows.Stats{Steps: 7, Reachable: 7, Longest: 6}); got != want {
 		t.Errorf("kinds: %+v, want %+v", got, want)
 	}
-	if got, want := e.Library().Flow("other").Stats(), (flows.Stats{Steps: 5, Reachable: 5, Longest: 3}); got != want {
+	if got, want := e.Library().Flow("other").Stats(), (flows.Stats{Steps: 4, Reachable: 4, Longest: 3}); got != want {
 		t.Errorf("other: %+v, want %+v", got, want)
 	}
 }

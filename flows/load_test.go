@@ -44,7 +44,7 @@ func TestLoadGood(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("the healthy flow does not load: %v", errors.Join(errs...))
 	}
-	if f.ID != "t" || f.Version != 1 || f.Start != "ask" || len(f.Steps) != 4 || f.Step(flows.ShareStep) == nil { // the loader adds the share step
+	if f.ID != "t" || f.Version != 1 || f.Start != "ask" || len(f.Steps) != 3 {
 		t.Fatalf("parsed %+v", f)
 	}
 	ask := f.Step("ask")
@@ -58,10 +58,8 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("ask links: %+v", links)
 	}
 	done := f.Step("done")
-	if c := done.Choices(); done.Kind != flows.KindEnd || len(c) != 2 ||
-		c[0].Goto != flows.ShareStep || c[0].Label != flows.KeyBtnShare ||
-		c[1].Goto != flows.MenuTarget || c[1].Label != flows.KeyBtnMenu {
-		t.Errorf("an end step should get a share and a main-menu button: %+v", done)
+	if c := done.Choices(); done.Kind != flows.KindEnd || len(c) != 1 || c[0].Goto != flows.MenuTarget || c[0].Label != flows.KeyBtnMenu {
+		t.Errorf("an end step should get a main-menu button: %+v", done)
 	}
 }
 

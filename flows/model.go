@@ -10,16 +10,14 @@ const (
 	KindQuestion   = "question"   // a quiz question: answers with right/wrong feedback, scored
 	KindCheckpoint = "checkpoint" // "Did it work?": yes goes on, no goes to a remedy
 	KindCheck      = "check"      // the next text the resident sends is checked for scam signs
-	KindEnd        = "end"        // the guide is complete: share and main menu are offered
-	KindShare      = "share"      // "share this guide": added by the loader to every flow
+	KindEnd        = "end"        // the guide is complete: the main menu is offered
 )
 
 // Reserved goto targets and step ids.
 const (
-	MenuTarget  = "menu"   // goto target that opens the main menu
-	ShareStep   = "share"  // id of the share step the loader adds to every flow
-	GuidePrefix = "guide_" // fsm state of a button that opens another guide ("guide_vneid")
-	CheckEvent  = "checked"
+	MenuTarget  = "menu"    // goto target that opens the main menu
+	GuidePrefix = "guide_"  // fsm state of a button that opens another guide ("guide_vneid")
+	CheckEvent  = "checked" // fsm event of a check step once the message is checked
 )
 
 // Limits checked when flows load.

@@ -64,15 +64,12 @@ type Part struct {
 // Reply is one message to send, as message keys: rendering into a language happens later
 // (see Compose).
 type Reply struct {
-	Key    string
-	Params map[string]string
-	Texts  map[string]string // as in Part
-	Head   []Part            // lines above the text: the step counter, the quiz score
-	Tail   []Part            // lines below the text: shared rules, findings of a check
-	Image  string
-	// Share names the flow whose deep link the runtime puts in Params["Link"] (it knows the
-	// bot's username; the engine does not), with a button that opens Telegram's share sheet.
-	Share   string
+	Key     string
+	Params  map[string]string
+	Texts   map[string]string // as in Part
+	Head    []Part            // lines above the text: the step counter, the quiz score
+	Tail    []Part            // lines below the text: shared rules, findings of a check
+	Image   string
 	Buttons []ReplyButton
 	// Toast marks a short notice that a transport may show as a callback answer.
 	Toast bool

@@ -2,7 +2,7 @@ package flows
 
 // Stats are the numbers `hocvuso check` prints for a flow.
 type Stats struct {
-	Steps     int // steps, including the share step the loader adds
+	Steps     int // steps of the flow
 	Reachable int // steps a resident can reach from the start
 	// Longest is the number of messages on the longest way from the start to an end step
 	// that never goes round a loop ("Try again" buttons are cut where they close a loop).
@@ -57,7 +57,7 @@ func (f *Flow) longest() int {
 
 // AllKeys returns every message key a resident of this flow may see: the keys of the file,
 // those of the buttons the loader adds, and the engine's texts the flow's steps imply (the
-// step counter, the score, the message check, the share step).
+// step counter, the score, the message check, the resume offer).
 func (f *Flow) AllKeys() []string {
 	keys := f.Keys()
 	seen := map[string]bool{}
@@ -83,8 +83,6 @@ func (f *Flow) AllKeys() []string {
 			add(KeyScore)
 		case s.Kind == KindCheck:
 			add(KeyCheckFound, KeyCheckNone, KeyCheckMedia, KeyReport)
-		case s.Kind == KindShare:
-			add(KeyShareWord, KeyShareInvite, KeyBtnShareSend)
 		}
 	}
 	add(KeyResume, KeyBtnContinue)

@@ -10,8 +10,6 @@ import (
 const (
 	KeyBtnWorked    = "btn.worked"
 	KeyBtnDidntWork = "btn.didnt_work"
-	KeyBtnShare     = "btn.share"
-	KeyShare        = "share.text"
 	KeyCounter      = "step.counter"
 )
 
@@ -20,9 +18,9 @@ func (p *parser) validate(f *Flow, texts Texts) {
 	f.byID = map[string]*Step{}
 	for _, s := range f.Steps {
 		p.stepDefaults(f, s)
-		if !idPattern.MatchString(s.ID) || s.ID == MenuTarget || s.ID == ShareStep || strings.HasPrefix(s.ID, GuidePrefix) {
-			p.errorf(s.Line, s.ID, "step id must be 1-%d of a-z, 0-9, _ (starting with a letter), not %q or %q, and not start with %q",
-				MaxStepIDLen, MenuTarget, ShareStep, GuidePrefix)
+		if !idPattern.MatchString(s.ID) || s.ID == MenuTarget || strings.HasPrefix(s.ID, GuidePrefix) {
+			p.errorf(s.Line, s.ID, "step id must be 1-%d of a-z, 0-9, _ (starting with a letter), not %q, and not start with %q",
+				MaxStepIDLen, MenuTarget, GuidePrefix)
 		}
 		if prev, dup := f.byID[s.ID]; dup {
 			p.errorf(s.Line, s.ID, "duplicate step id (first at line %d)", prev.Line)
@@ -39,7 +37,6 @@ func (p *parser) validate(f *Flow, texts Texts) {
 	}
 	p.checkSections(f)
 	if len(p.errs) == 0 {
-		p.addShare(f)
 		p.checkReachable(f)
 	}
 	if texts != nil {
@@ -79,22 +76,10 @@ func (p *parser) stepDefaults(f *Flow, s *Step) {
 		}
 		s.Buttons = append(yn, s.Buttons...)
 	case KindEnd:
-		if !hasGoto(s, ShareStep) {
-			s.Buttons = append(s.Buttons, Button{Label: KeyBtnShare, Goto: ShareStep, Line: s.Line})
-		}
 		if !hasGoto(s, MenuTarget) {
 			s.Buttons = append(s.Buttons, Button{Label: KeyBtnMenu, Goto: MenuTarget, Line: s.Line})
 		}
 	}
-}
-
-// addShare adds the step that end steps' "Share" button opens. It is part of every flow, so
-// that a session on it survives like any other step.
-func (p *parser) addShare(f *Flow) {
-	s := &Step{ID: ShareStep, Kind: KindShare, Text: KeyShare,
-		Buttons: []Button{{Label: KeyBtnMenu, Goto: MenuTarget}}}
-	f.Steps = append(f.Steps, s)
-	f.byID[s.ID] = s
 }
 
 func hasGoto(s *Step, target string) bool {
@@ -197,13 +182,10 @@ func (p *parser) checkButton(f *Flow, s *Step, i int, b Button) {
 		p.errorf(b.Line, s.ID, "button %d needs exactly one of goto, guide or url", i+1)
 	case b.URL != "" && !strings.HasPrefix(b.URL, "https://"):
 		p.errorf(b.Line, s.ID, "button %d: url must start with https://", i+1)
-	case b.Goto != "" && b.Goto != MenuTarget && b.Goto != ShareStep && f.byID[b.Goto] == nil:
+	case b.Goto != "" && b.Goto != MenuTarget && f.byID[b.Goto] == nil:
 		p.errorf(b.Line, s.ID, "button %d goes to unknown step %q", i+1, b.Goto)
 	case b.Guide != "" && !flowIDPattern.MatchString(b.Guide):
 		p.errorf(b.Line, s.ID, "button %d: guide %q is not a flow id", i+1, b.Guide)
-	}
-	if b.Goto == ShareStep && s.Kind != KindEnd {
-		p.errorf(b.Line, s.ID, "button %d: only end steps can open %q", i+1, ShareStep)
 	}
 	if n := len(EncodePress(maxToken, i)); n > MaxCallbackDataLen {
 		p.errorf(b.Line, s.ID, "button %d: callback data of %d bytes is over Telegram's %d", i+1, n, MaxCallbackDataLen)
@@ -242,7 +224,7 @@ func (p *parser) checkReachable(f *Flow) {
 	seen := f.reachable()
 	ends := 0
 	for _, s := range f.Steps {
-		if !seen[s.ID] && s.Kind != KindShare { // the share step hangs off the end steps
+		if !seen[s.ID] {
 			p.errorf(s.Line, s.ID, "unreachable: no button leads here from the start step %q", f.Start)
 		}
 		if s.Kind == KindEnd && seen[s.ID] {

@@ -65,9 +65,12 @@ func store(ctx context.Context, url string, allowEmbedded bool, ttl time.Duratio
 	return session.New(rdb, session.WithTTL(ttl)), closeAll, nil
 }
 
-// runtime wires content and store into a conversation runtime. Check steps and forwarded
-// messages go through the scam check.
-func runtime(cat *i18n.Catalog, lib *flows.Library, st *session.Store, log *slog.Logger, opts ...bot.Option) *bot.Runtime {
-	engine := flows.NewEngine(lib, cat, flows.WithChecker(scamcheck.Check))
-	return bot.New(engine, cat, st, append([]bot.Option{bot.WithLogger(log)}, opts...)...)
+// runtime wires content, store and volunteer features into a conversation runtime. Check
+// steps and forwarded messages go through the scam check.
+func runtime(cat *i18n.Catalog, lib *flows.Library, st *session.Store, log *slog.Logger, addon bot.Addon, opts ...bot.Option) *bot.Runtime {
+	opts = append([]bot.Option{bot.WithLogger(log)}, opts...)
+	if addon != nil {
+		opts = append(opts, bot.WithAddon(addon))
+	}
+	return bot.New(flows.NewEngine(lib, cat, flows.WithChecker(scamcheck.Check)), cat, st, opts...)
 }

@@ -26,7 +26,7 @@ func mustContent(t *testing.T) (*i18n.Catalog, *flows.Library) {
 // shown is the plain text the chat prints for what a resident sees in st.
 func shown(cat *i18n.Catalog, lib *flows.Library, lang string, st flows.State) string {
 	r := flows.NewEngine(lib, cat).Current(st)[0]
-	return PlainText(flows.Compose(cat, lang, flows.FillShare(cat, lang, "", r)), false)
+	return PlainText(flows.Compose(cat, lang, r), false)
 }
 
 // pathNumbers returns the numbers a resident types to walk a guide from its start to its

@@ -29,6 +29,7 @@ type serveConfig struct {
 	SessionTTL    time.Duration
 	AwayAfter     time.Duration
 	LogLevel      string
+	Volunteers    *volunteerConfig
 }
 
 func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
@@ -53,6 +54,7 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an idle session is kept ($SESSION_TTL)")
 	fs.DurationVar(&c.AwayAfter, "away", c.AwayAfter, "pause after which a resident is offered to continue where they were ($AWAY_AFTER)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error ($LOG_LEVEL)")
+	c.Volunteers = volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
@@ -64,6 +66,10 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	return c, nil
 }
+
+// dueEvery is how often help requests nobody took are checked: a resident learns within
+// this much after the timeout that nobody is free.
+const dueEvery = 15 * time.Second
 
 // runServe serves Telegram until ctx is done (SIGINT or SIGTERM).
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -77,19 +83,25 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := c.Volunteers.check(cat.Languages()); err != nil {
+		return err
+	}
 	st, closeStore, err := store(ctx, c.RedisURL, c.Dev, c.SessionTTL)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	rt := runtime(cat, lib, st, log, bot.WithAwayAfter(c.AwayAfter))
+	vols := c.Volunteers.service(st.Client(), log)
+	rt := runtime(cat, lib, st, log, vols, bot.WithAwayAfter(c.AwayAfter))
 	tr, err := telegram.New(ctx, rt, c.Token,
 		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log))
 	if err != nil {
 		return err
 	}
-	rt.SetBotUsername(tr.Username()) // share links need it; set before any update is handled
-	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages())
+	vols.SetBotUsername(tr.Username())
+	go tr.RunDue(ctx, dueEvery)
+	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages(),
+		"volunteer_chat", c.Volunteers.HelpChatID != 0, "admins", len(c.Volunteers.Admins))
 	if c.WebhookURL == "" {
 		return tr.Poll(ctx)
 	}
