@@ -32,6 +32,15 @@ type Change struct {
 // WithAddon adds volunteer features (or any other Addon) to the runtime.
 func WithAddon(a Addon) Option { return func(r *Runtime) { r.addon = a } }
 
+// Flush writes what the addon holds back (bot/volunteer batches its counting): serve calls it
+// on shutdown, so that a deploy loses no count.
+func (r *Runtime) Flush(ctx context.Context) error {
+	if f, ok := r.addon.(interface{ Flush(context.Context) error }); ok {
+		return f.Flush(ctx)
+	}
+	return nil
+}
+
 // Engine returns the runtime's engine.
 func (r *Runtime) Engine() *flows.Engine { return r.engine }
 

@@ -19,7 +19,13 @@ type Runtime struct {
 	log    *slog.Logger
 	now    func() time.Time
 	addon  Addon
+	// awayAfter is the pause after which a resident "comes back": a text then offers to
+	// continue the guide or open the menu.
+	awayAfter time.Duration
 }
+
+// DefaultAwayAfter is how long a pause makes a resident "come back" (WithAwayAfter).
+const DefaultAwayAfter = 3 * time.Hour
 
 // Option configures a Runtime.
 type Option func(*Runtime)
@@ -30,9 +36,12 @@ func WithLogger(l *slog.Logger) Option { return func(r *Runtime) { r.log = l } }
 // WithClock sets the clock, for tests.
 func WithClock(now func() time.Time) Option { return func(r *Runtime) { r.now = now } }
 
+// WithAwayAfter sets how long a pause makes a resident "come back" (default DefaultAwayAfter).
+func WithAwayAfter(d time.Duration) Option { return func(r *Runtime) { r.awayAfter = d } }
+
 // New returns a runtime.
 func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...Option) *Runtime {
-	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now}
+	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now, awayAfter: DefaultAwayAfter}
 	for _, o := range opts {
 		o(r)
 	}
@@ -70,6 +79,7 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 			return false, nil
 		}
 		in := r.input(ev)
+		in.Away = r.away(s.At)
 		st, replies, err := r.engine.Handle(ctx, s.State, in)
 		if err != nil {
 			return false, err
@@ -115,6 +125,12 @@ func (r *Runtime) langOf(st flows.State, ev Event) string {
 	return r.cat.Match(ev.LangCode)
 }
 
+// away reports whether a session last touched at (Unix seconds) was left long enough ago
+// that the resident is "coming back".
+func (r *Runtime) away(at int64) bool {
+	return at > 0 && r.now().Sub(time.Unix(at, 0)) >= r.awayAfter
+}
+
 // commands maps slash commands to engine inputs.
 var commands = map[string]flows.InputKind{
 	"start": flows.Start,
@@ -134,7 +150,7 @@ func (r *Runtime) input(ev Event) flows.Input {
 		}
 		in.Kind, in.Arg = flows.Text, "/"+ev.Command
 	case EventText:
-		in.Kind = flows.Text
+		in.Kind, in.Forwarded = flows.Text, ev.Forwarded
 	case EventPress:
 		in.Kind = flows.Press
 	case EventEdited:
@@ -150,7 +166,7 @@ func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string)
 	var msgs []Message
 	var notice string
 	for _, rep := range replies {
-		text := r.cat.Render(lang, rep.Key, rep.Params)
+		text := flows.Compose(r.cat, lang, rep)
 		if rep.Toast && notice == "" {
 			notice = text
 			continue

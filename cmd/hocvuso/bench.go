@@ -100,18 +100,20 @@ func runBenchBot(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer)
 func hocvusoFactory(stderr io.Writer) bench.Factory {
 	return func(ctx context.Context, env bench.BotEnv) (http.Handler, redis.UniversalClient, func(), error) {
 		log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		c := serveConfig{Token: env.Token, RedisURL: env.RedisURL, APIURL: env.APIURL, WebhookSecret: env.Secret,
-			SessionTTL: session.DefaultTTL, Volunteers: volunteerFlags(flag.NewFlagSet("bench-bot", flag.ContinueOnError))}
+		c := serveDefaults()
+		c.Token, c.RedisURL, c.APIURL, c.WebhookSecret = env.Token, env.RedisURL, env.APIURL, env.Secret
+		c.Volunteers = volunteerFlags(flag.NewFlagSet("bench-bot", flag.ContinueOnError))
 		st, closeStore, err := store(ctx, c.RedisURL, false, c.SessionTTL, session.WithPrefix(env.Prefix))
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		tr, err := newTransport(ctx, c, st, log)
+		tr, rt, err := newTransport(ctx, c, st, log)
 		if err != nil {
 			closeStore()
 			return nil, nil, nil, err
 		}
-		return tr.WebhookHandler(), st.Client(), closeStore, nil
+		// Stopping writes the batched counts, as serve does on its way out.
+		return tr.WebhookHandler(), st.Client(), func() { flushCounts(rt, log); closeStore() }, nil
 	}
 }
 

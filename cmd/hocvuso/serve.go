@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"hocvuso/bot"
 	"hocvuso/bot/session"
 	"hocvuso/bot/telegram"
 )
@@ -26,12 +27,14 @@ type serveConfig struct {
 	ListenAddr    string
 	APIURL        string
 	SessionTTL    time.Duration
+	AwayAfter     time.Duration
 	LogLevel      string
 	Volunteers    *volunteerConfig
 }
 
-func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
-	c := serveConfig{
+// serveDefaults is the configuration from the environment, before flags.
+func serveDefaults() serveConfig {
+	return serveConfig{
 		Token:         os.Getenv("TELEGRAM_BOT_TOKEN"),
 		RedisURL:      os.Getenv("REDIS_URL"),
 		WebhookURL:    os.Getenv("WEBHOOK_URL"),
@@ -39,8 +42,13 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 		ListenAddr:    envOr("LISTEN_ADDR", ":8080"),
 		APIURL:        envOr("TELEGRAM_API_URL", telegram.DefaultAPIURL),
 		SessionTTL:    envDuration("SESSION_TTL", session.DefaultTTL),
+		AwayAfter:     envDuration("AWAY_AFTER", bot.DefaultAwayAfter),
 		LogLevel:      envOr("LOG_LEVEL", "info"),
 	}
+}
+
+func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
+	c := serveDefaults()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.RedisURL, "redis", c.RedisURL, "Redis URL ($REDIS_URL)")
@@ -49,6 +57,7 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.ListenAddr, "listen", c.ListenAddr, "address the webhook server listens on ($LISTEN_ADDR)")
 	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "Bot API server ($TELEGRAM_API_URL)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an idle session is kept ($SESSION_TTL)")
+	fs.DurationVar(&c.AwayAfter, "away", c.AwayAfter, "pause after which a resident is offered to continue where they were ($AWAY_AFTER)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error ($LOG_LEVEL)")
 	c.Volunteers = volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -87,10 +96,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	tr, err := newTransport(ctx, c, st, log)
+	tr, rt, err := newTransport(ctx, c, st, log)
 	if err != nil {
 		return err
 	}
+	defer flushCounts(rt, log)
 	go tr.RunDue(ctx, dueEvery)
 	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages(),
 		"volunteer_chat", c.Volunteers.HelpChatID != 0, "admins", len(c.Volunteers.Admins))
@@ -102,20 +112,29 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 // newTransport wires the runtime and the Telegram transport on a store, as serve runs them
 // (hocvuso bench builds its bot here too, so that it measures what serve runs).
-func newTransport(ctx context.Context, c serveConfig, st *session.Store, log *slog.Logger) (*telegram.Transport, error) {
+func newTransport(ctx context.Context, c serveConfig, st *session.Store, log *slog.Logger) (*telegram.Transport, *bot.Runtime, error) {
 	cat, lib, err := content(nil, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	vols := c.Volunteers.service(st.Client(), log, st.Prefix())
-	rt := runtime(cat, lib, st, log, vols)
+	rt := runtime(cat, lib, st, log, vols, bot.WithAwayAfter(c.AwayAfter))
 	tr, err := telegram.New(ctx, rt, c.Token,
 		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	vols.SetBotUsername(tr.Username())
-	return tr, nil
+	return tr, rt, nil
+}
+
+// flushCounts writes the counts the runtime still holds, on the way out.
+func flushCounts(rt *bot.Runtime, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rt.Flush(ctx); err != nil {
+		log.Warn("counts not saved at shutdown", "err", err)
+	}
 }
 
 // serveWebhook registers the webhook and serves it until ctx is done, then drains requests.

@@ -169,7 +169,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	for _, k := range kinds {
-		if err := park(ctx, load, rdb, runs[k], cfg.Plan); err != nil {
+		park(ctx, load, runs[k], cfg.Plan)
+	}
+	// Stopped, the bots have written what they hold back (hocvuso's batched counts): what is
+	// in Redis now is what idle sessions keep.
+	stopAll(runs)
+	for _, k := range kinds {
+		r := runs[k]
+		if r.mem, err = measureMemory(ctx, rdb, r.env.Prefix, r.chats); err != nil {
 			return nil, err
 		}
 	}
@@ -236,19 +243,14 @@ func measure(ctx context.Context, load *loader, api *apiServer, r *kindRun, walk
 	return ctx.Err()
 }
 
-// park leaves every chat in the middle of the guide, then measures what Redis holds.
-func park(ctx context.Context, load *loader, rdb redis.UniversalClient, r *kindRun, plan Plan) error {
+// park leaves every chat in the middle of the guide, and reads the bot's final stats.
+func park(ctx context.Context, load *loader, r *kindRun, plan Plan) {
 	var t tally
 	load.run(ctx, r.bot.URL(), r.chats, 1, plan, len(plan.Choices)/2, &t)
 	r.parkErrs = t.errors
-	var err error
-	if r.mem, err = measureMemory(ctx, rdb, r.env.Prefix, r.chats); err != nil {
-		return err
-	}
 	if s, err := r.bot.Stats(ctx); err == nil {
 		r.final = s
 	}
-	return nil
 }
 
 func stopAll(runs map[Kind]*kindRun) {
