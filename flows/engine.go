@@ -268,7 +268,7 @@ func (e *Engine) answer(st State, step *Step, b Button) (State, []Reply) {
 // move fires an fsm event of the current step. The FSM is built for this one call from the
 // stored state, never cached, so a failed or cancelled transition cannot wedge a chat.
 func (e *Engine) move(ctx context.Context, st State, event string) (State, error) {
-	machine := fsm.NewFSM(st.Step, e.lib.Events(st.Flow), nil)
+	machine := fsm.NewFSM(st.Step, e.lib.StepEvents(st.Flow, st.Step), nil)
 	err := machine.Event(ctx, event)
 	var noTransition fsm.NoTransitionError
 	if err != nil && !errors.As(err, &noTransition) {

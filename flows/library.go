@@ -11,6 +11,10 @@ type Library struct {
 	flows  []*Flow
 	byID   map[string]*Flow
 	events map[string]fsm.Events
+	// byStep holds, per flow and step, the events leaving that step: the FSM of one move
+	// needs only those (building it from the whole flow's table cost more than the rest of
+	// the engine's step).
+	byStep map[string]map[string]fsm.Events
 }
 
 func newLibrary(flows []*Flow) *Library {
@@ -20,10 +24,14 @@ func newLibrary(flows []*Flow) *Library {
 		}
 		return flows[i].ID < flows[j].ID
 	})
-	l := &Library{flows: flows, byID: map[string]*Flow{}, events: map[string]fsm.Events{}}
+	l := &Library{flows: flows, byID: map[string]*Flow{}, events: map[string]fsm.Events{}, byStep: map[string]map[string]fsm.Events{}}
 	for _, f := range flows {
 		l.byID[f.ID] = f
 		l.events[f.ID] = compile(f)
+		l.byStep[f.ID] = map[string]fsm.Events{}
+		for _, e := range l.events[f.ID] {
+			l.byStep[f.ID][e.Src[0]] = append(l.byStep[f.ID][e.Src[0]], e)
+		}
 	}
 	return l
 }
@@ -48,3 +56,6 @@ func (l *Library) Flow(id string) *Flow { return l.byID[id] }
 
 // Events returns the fsm event table of a flow.
 func (l *Library) Events(id string) fsm.Events { return l.events[id] }
+
+// StepEvents returns the events of a flow that leave one step.
+func (l *Library) StepEvents(id, step string) fsm.Events { return l.byStep[id][step] }
