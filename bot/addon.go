@@ -32,6 +32,17 @@ type Change struct {
 // WithAddon adds volunteer features (or any other Addon) to the runtime.
 func WithAddon(a Addon) Option { return func(r *Runtime) { r.addon = a } }
 
+type backgroundKey struct{}
+
+// Background marks ctx as work no update waits for (the batched counting), so that what
+// measures an update's path (hocvuso bench) can tell it apart.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// IsBackground reports whether ctx was marked by Background.
+func IsBackground(ctx context.Context) bool { return ctx.Value(backgroundKey{}) != nil }
+
 // Flush writes what the addon holds back (bot/volunteer batches its counting): serve calls it
 // on shutdown, so that a deploy loses no count.
 func (r *Runtime) Flush(ctx context.Context) error {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"hocvuso/bot"
 )
 
 // Counting is batched. Counting one resident's step inline took two Redis round trips of its
@@ -55,7 +57,7 @@ func (s *Service) enqueue(m mark) {
 	c.mu.Unlock()
 	if start {
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(bot.Background(context.Background()), 10*time.Second)
 			defer cancel()
 			s.flushLogged(ctx)
 			c.mu.Lock()

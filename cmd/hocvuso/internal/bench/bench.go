@@ -98,6 +98,7 @@ type kindRun struct {
 	cpuNanos  int64
 	redisCmds int64
 	trips     int64
+	bgTrips   int64
 	syscalls  int64
 	calls     map[string]int64
 	mem       memory
@@ -238,6 +239,7 @@ func measure(ctx context.Context, load *loader, api *apiServer, r *kindRun, walk
 	r.cpuNanos += after.CPUNanos - before.CPUNanos
 	r.redisCmds += after.RedisCmds - before.RedisCmds
 	r.trips += after.RedisTrips - before.RedisTrips
+	r.bgTrips += after.RedisBgTrips - before.RedisBgTrips
 	r.syscalls += after.SyscallsR + after.SyscallsW - before.SyscallsR - before.SyscallsW
 	r.final = after
 	return ctx.Err()

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"hocvuso/bot"
 )
 
 // BotEnv is what a bot under test is told: where the fake Bot API and Redis are, the key
@@ -36,15 +38,17 @@ type Factory func(ctx context.Context, env BotEnv) (http.Handler, redis.Universa
 
 // Stats is what a bot process reports about itself.
 type Stats struct {
-	CPUNanos   int64  `json:"cpu_ns"`    // user + system CPU time of the process
-	MaxRSSKB   int64  `json:"maxrss_kb"` // peak resident set size of the process
-	RSSKB      int64  `json:"rss_kb"`    // resident set size now
-	RedisCmds  int64  `json:"redis_cmds"`
-	RedisTrips int64  `json:"redis_round_trips"` // a pipeline is one
-	SyscallsR  int64  `json:"syscr"`             // read system calls (Linux)
-	SyscallsW  int64  `json:"syscw"`             // write system calls (Linux)
-	Goroutines int    `json:"goroutines"`
-	HeapInuse  uint64 `json:"heap_inuse"`
+	CPUNanos   int64 `json:"cpu_ns"`    // user + system CPU time of the process
+	MaxRSSKB   int64 `json:"maxrss_kb"` // peak resident set size of the process
+	RSSKB      int64 `json:"rss_kb"`    // resident set size now
+	RedisCmds  int64 `json:"redis_cmds"`
+	RedisTrips int64 `json:"redis_round_trips"` // a pipeline is one; on updates' path
+	// RedisBgTrips are round trips no update waited for (batched counting).
+	RedisBgTrips int64  `json:"redis_background_round_trips"`
+	SyscallsR    int64  `json:"syscr"` // read system calls (Linux)
+	SyscallsW    int64  `json:"syscw"` // write system calls (Linux)
+	Goroutines   int    `json:"goroutines"`
+	HeapInuse    uint64 `json:"heap_inuse"`
 }
 
 // Paths served by a bot under test.
@@ -153,6 +157,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 // redisCounter counts the commands and round trips a bot sends to Redis.
 type redisCounter struct {
 	cmds, trips atomic.Int64
+	bgTrips     atomic.Int64 // round trips of work no update waited for (bot.Background)
 }
 
 func (c *redisCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -163,7 +168,7 @@ func (c *redisCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			return next(ctx, cmd) // a new connection's handshake, not the update's work
 		}
 		c.cmds.Add(1)
-		c.trips.Add(1)
+		c.count(ctx)
 		return next(ctx, cmd)
 	}
 }
@@ -171,9 +176,17 @@ func (c *redisCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (c *redisCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		c.cmds.Add(int64(len(cmds)))
-		c.trips.Add(1)
+		c.count(ctx)
 		return next(ctx, cmds)
 	}
+}
+
+func (c *redisCounter) count(ctx context.Context) {
+	if bot.IsBackground(ctx) {
+		c.bgTrips.Add(1)
+		return
+	}
+	c.trips.Add(1)
 }
 
 func (c *redisCounter) stats() Stats {
@@ -184,7 +197,7 @@ func (c *redisCounter) stats() Stats {
 	return Stats{
 		SyscallsR: reads, SyscallsW: writes,
 		CPUNanos: cpu, MaxRSSKB: maxRSS, RSSKB: currentRSS(),
-		RedisCmds: c.cmds.Load(), RedisTrips: c.trips.Load(),
+		RedisCmds: c.cmds.Load(), RedisTrips: c.trips.Load(), RedisBgTrips: c.bgTrips.Load(),
 		Goroutines: runtime.NumGoroutine(), HeapInuse: ms.HeapInuse,
 	}
 }

@@ -23,7 +23,8 @@ type Figures struct {
 	P99            float64            `json:"p99_ms"`
 	CPUMsPerUpdate float64            `json:"cpu_ms_per_update"`
 	RedisCmds      float64            `json:"redis_cmds_per_update"`
-	RedisTrips     float64            `json:"redis_round_trips_per_update"`
+	RedisTrips     float64            `json:"redis_round_trips_per_update"` // on the update's path
+	RedisBgTrips   float64            `json:"redis_background_round_trips_per_update"`
 	Syscalls       float64            `json:"syscalls_per_update"` // reads and writes of the bot process (Linux)
 	BytesPerChat   float64            `json:"redis_bytes_per_session"`
 	KeysPerChat    float64            `json:"redis_keys_per_session"`
@@ -80,6 +81,7 @@ func figures(r *kindRun) Figures {
 		CPUMsPerUpdate: float64(r.cpuNanos) / 1e6 / n,
 		RedisCmds:      float64(r.redisCmds) / n,
 		RedisTrips:     float64(r.trips) / n,
+		RedisBgTrips:   float64(r.bgTrips) / n,
 		Syscalls:       float64(r.syscalls) / n,
 		BytesPerChat:   r.mem.perChat,
 		SharedBytes:    r.mem.shared,
@@ -233,6 +235,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	row("bot CPU ms/update", "%.3f", h.CPUMsPerUpdate, func(f Figures) float64 { return f.CPUMsPerUpdate })
 	row("Redis commands/update", "%.2f", h.RedisCmds, func(f Figures) float64 { return f.RedisCmds })
 	row("Redis round trips/update", "%.2f", h.RedisTrips, func(f Figures) float64 { return f.RedisTrips })
+	row("  + in background/update", "%.4f", h.RedisBgTrips, func(f Figures) float64 { return f.RedisBgTrips })
 	row("read+write syscalls/update", "%.1f", h.Syscalls, func(f Figures) float64 { return f.Syscalls })
 	row("Redis bytes/idle session", "%.0f", h.BytesPerChat, func(f Figures) float64 { return f.BytesPerChat })
 	row("peak RSS MB", "%.1f", h.RSSMB, func(f Figures) float64 { return f.RSSMB })
