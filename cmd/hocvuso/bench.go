@@ -31,6 +31,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty: embedded server in the bench process)")
 	inProcess := fs.Bool("inprocess", false, "run the bots in this process (CPU and memory then include the load generator)")
 	check := fs.Bool("check", false, "exit with status 1 when a target is missed or an update failed")
+	growth := fs.Int("growth", 0, "instead of a run: N residents open a guide and go idle; report Redis memory and the bot's RSS")
 	keep := fs.Bool("keep", false, "leave the run's keys in Redis (to look at what a session holds)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the hocvuso bot process to this file")
 	if err := parseFlags(fs, args); err != nil {
@@ -58,6 +59,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		cfg.Launch = bench.ChildProcess(exe, "bench-bot")
 		cfg.CPUScope = "bot process only (each bot is a child process)"
+	}
+	if *growth > 0 {
+		g, err := bench.RunGrowth(ctx, cfg, *growth)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(g)
+		}
+		return g.WriteText(stdout)
 	}
 	report, err := bench.Run(ctx, cfg)
 	if err != nil {
