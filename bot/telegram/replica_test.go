@@ -108,6 +108,7 @@ func runReplicaTest(t *testing.T, newClient func(t *testing.T) redis.UniversalCl
 // replica is one bot process: its own Redis client, runtime, Bot API client and webhook.
 type replica struct {
 	store *session.Store
+	tr    *telegram.Transport
 	hook  *httptest.Server
 }
 
@@ -130,7 +131,7 @@ func newReplica(t *testing.T, rdb redis.UniversalClient, prefix string, api *bot
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &replica{store: st, hook: httptest.NewServer(tr.WebhookHandler())}
+	r := &replica{store: st, tr: tr, hook: httptest.NewServer(tr.WebhookHandler())}
 	t.Cleanup(r.hook.Close)
 	return r
 }

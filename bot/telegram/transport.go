@@ -87,6 +87,10 @@ func New(ctx context.Context, rt *bot.Runtime, token string, opts ...Option) (*T
 	return t, nil
 }
 
+// Tracked returns how many chats the transport holds state for in memory now. It is only
+// the chats with an update in progress: nothing is kept for a chat once it is idle.
+func (t *Transport) Tracked() int { return t.locks.Len() }
+
 // Username returns the bot's username, from getMe.
 func (t *Transport) Username() string { return t.username }
 
