@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"log/slog"
 	mathrand "math/rand/v2"
 	"net/http"
@@ -112,7 +113,7 @@ type replica struct {
 	hook  *httptest.Server
 }
 
-func newReplica(t *testing.T, rdb redis.UniversalClient, prefix string, api *bottest.Server) *replica {
+func newReplica(t *testing.T, rdb redis.UniversalClient, prefix string, api *bottest.Server, opts ...telegram.Option) *replica {
 	t.Helper()
 	cat, err := i18n.LoadDefault()
 	if err != nil {
@@ -126,8 +127,8 @@ func newReplica(t *testing.T, rdb redis.UniversalClient, prefix string, api *bot
 	t.Cleanup(func() { deleteKeys(t, rdb, prefix) }) // the keys this replica's client can see
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rt := bot.New(flows.NewEngine(lib, cat), cat, st, bot.WithLogger(log))
-	tr, err := telegram.New(t.Context(), rt, bottest.Token, telegram.WithAPIURL(api.URL()),
-		telegram.WithWebhookSecret(secret), telegram.WithLogger(log))
+	tr, err := telegram.New(t.Context(), rt, bottest.Token, append([]telegram.Option{telegram.WithAPIURL(api.URL()),
+		telegram.WithWebhookSecret(secret), telegram.WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,22 +139,28 @@ func newReplica(t *testing.T, rdb redis.UniversalClient, prefix string, api *bot
 
 // post delivers one update by webhook; it must be answered 200.
 func (r *replica) post(t *testing.T, raw []byte) {
+	if code, _ := r.postStatus(t, raw); code != http.StatusOK {
+		t.Errorf("webhook answered %d", code)
+	}
+}
+
+// postStatus delivers one update by webhook and returns the answer's status and body.
+func (r *replica) postStatus(t *testing.T, raw []byte) (int, string) {
 	req, err := http.NewRequest(http.MethodPost, r.hook.URL, bytes.NewReader(raw))
 	if err != nil {
 		t.Error(err)
-		return
+		return 0, ""
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
 	resp, err := r.hook.Client().Do(req)
 	if err != nil {
 		t.Error(err)
-		return
+		return 0, ""
 	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("webhook answered %d", resp.StatusCode)
-	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 func replicaChat(c int) int64 { return 5_300_000_000 + int64(c) }

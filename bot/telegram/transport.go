@@ -36,6 +36,8 @@ type Transport struct {
 
 	pollTimeout time.Duration
 	maxParallel int
+	// webhookReplies: a webhook answer carries the callback query's answer (see webhookReply).
+	webhookReplies bool
 }
 
 // Option configures a Transport.
@@ -52,6 +54,12 @@ func WithLogger(l *slog.Logger) Option { return func(t *Transport) { t.log = l }
 
 // WithPollTimeout sets the long-polling timeout (default 50 s; tests use less).
 func WithPollTimeout(d time.Duration) Option { return func(t *Transport) { t.pollTimeout = d } }
+
+// WithWebhookReplies makes the webhook answer a button press in its HTTP response instead of
+// with a separate answerCallbackQuery call (the Bot API runs a method given in the answer to
+// a webhook request). It saves one Bot API call per press; the resident's spinner then stops
+// when the reply has been sent rather than just before. Polling is unchanged.
+func WithWebhookReplies() Option { return func(t *Transport) { t.webhookReplies = true } }
 
 // WithHTTPClient replaces the HTTP client used for every Bot API call.
 func WithHTTPClient(c *http.Client) Option { return func(t *Transport) { t.http = c } }
@@ -167,6 +175,15 @@ func (t *Transport) answer(ctx context.Context, in *inbound, text string) {
 	}
 	id := in.callbackID
 	in.callbackID = ""
+	if r, ok := ctx.Value(webhookReplyKey{}).(*webhookReply); ok && r.callbackID == "" {
+		r.callbackID, r.text = id, text
+		return
+	}
+	t.answerNow(ctx, id, text)
+}
+
+// answerNow calls answerCallbackQuery.
+func (t *Transport) answerNow(ctx context.Context, id, text string) {
 	_, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text})
 	if err != nil && !isHarmless(err) {
 		t.log.Warn("answerCallbackQuery failed", "err", t.redact(err))

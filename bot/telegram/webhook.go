@@ -56,12 +56,46 @@ func (t *Transport) WebhookHandler() http.Handler {
 			http.Error(w, "malformed update", http.StatusBadRequest)
 			return
 		}
-		if err := t.handleSafely(r.Context(), &u); err != nil {
+		ctx, reply := r.Context(), (*webhookReply)(nil)
+		if t.webhookReplies {
+			reply = &webhookReply{}
+			ctx = context.WithValue(ctx, webhookReplyKey{}, reply)
+		}
+		if err := t.handleSafely(ctx, &u); err != nil {
+			if reply != nil && reply.callbackID != "" {
+				// Telegram ignores the body of a failed answer: the press is answered now.
+				t.answerNow(r.Context(), reply.callbackID, reply.text)
+			}
 			http.Error(w, "update not applied, retry later", http.StatusServiceUnavailable)
+			return
+		}
+		if reply != nil && reply.callbackID != "" {
+			reply.write(w)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// webhookReply is the answerCallbackQuery a webhook answer carries, collected while the
+// update is handled. "If you're using webhooks, you can perform a request to the Bot API
+// while sending an answer to the webhook" (Bot API, "Making requests when getting updates"):
+// the call's result is not known, which for an answer to a press is no loss.
+type webhookReply struct {
+	callbackID, text string
+}
+
+type webhookReplyKey struct{}
+
+func (r *webhookReply) write(w http.ResponseWriter) {
+	body, _ := json.Marshal(struct {
+		Method          string `json:"method"`
+		CallbackQueryID string `json:"callback_query_id"`
+		Text            string `json:"text,omitempty"`
+	}{"answerCallbackQuery", r.callbackID, r.text})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 func (t *Transport) secretOK(got string) bool {

@@ -2,9 +2,15 @@ package telegram_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+
+	"hocvuso/bot/bottest"
+	"hocvuso/bot/session"
+	"hocvuso/bot/telegram"
 )
 
 // TestWebhookRejects: the endpoint refuses what Telegram would never send, before touching
@@ -109,4 +115,62 @@ func TestWebhookRedisDown(t *testing.T) {
 	e.deliver(press) // Telegram's redelivery
 	st := e.state(chatHoa)
 	e.expect(answer(cb, ""), e.step(chatHoa, "vi", "vneid", "os", st.Token))
+}
+
+// TestWebhookReplies: with WithWebhookReplies a press is answered in the webhook's HTTP
+// answer (Telegram runs the method it names), not by a call; when the update cannot be
+// applied (503, whose body Telegram ignores) the press is answered by a call as before.
+func TestWebhookReplies(t *testing.T) {
+	emb, err := session.StartEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Close)
+	rdb := emb.Client()
+	t.Cleanup(func() { _ = rdb.Close() })
+	api := bottest.New(t)
+	r := newReplica(t, rdb, "hvreply", api, telegram.WithWebhookReplies())
+	const chat = 5300000999
+	r.post(t, messageUpdate(t, 1, chat, "/start vneid"))
+	step := api.WaitCalls(t, "sendMessage", 1)[0]
+	kb, err := step.Keyboard()
+	if err != nil || len(kb) == 0 {
+		t.Fatalf("no keyboard on the guide's first step: %v", err)
+	}
+	press := func(id int64) []byte {
+		u := fixture(t, "03-callback-press.json")
+		u["update_id"] = id
+		set(t, u, "callback_query.id", "cb-"+strconv.FormatInt(id, 10))
+		set(t, u, "callback_query.data", kb[0][0].CallbackData)
+		set(t, u, "callback_query.from.id", chat)
+		set(t, u, "callback_query.message.chat.id", chat)
+		raw, _ := json.Marshal(u)
+		return raw
+	}
+	code, body := r.postStatus(t, press(2))
+	var reply struct {
+		Method          string `json:"method"`
+		CallbackQueryID string `json:"callback_query_id"`
+	}
+	if err := json.Unmarshal([]byte(body), &reply); code != http.StatusOK || err != nil ||
+		reply.Method != "answerCallbackQuery" || reply.CallbackQueryID != "cb-2" {
+		t.Fatalf("webhook answered %d %q, want 200 with answerCallbackQuery for cb-2", code, body)
+	}
+	if n := len(api.Calls("answerCallbackQuery")); n != 0 {
+		t.Errorf("%d answerCallbackQuery calls besides the webhook's answer", n)
+	}
+	if n := len(api.Calls("sendMessage")); n != 2 {
+		t.Errorf("%d messages sent, want the first step and the next", n)
+	}
+
+	emb.Close() // Redis goes away: the update is not applied
+	if code, _ := r.postStatus(t, press(3)); code != http.StatusServiceUnavailable {
+		t.Fatalf("with Redis down: %d, want 503", code)
+	}
+	if calls := api.Calls("answerCallbackQuery"); len(calls) != 1 || calls[0].Params["callback_query_id"] != "cb-3" {
+		t.Errorf("answerCallbackQuery calls %v: the press of a failed update must be answered by a call", calls)
+	}
+	if err := emb.Server().Restart(); err != nil { // for the clean-up
+		t.Fatal(err)
+	}
 }

@@ -107,8 +107,15 @@ func TestBenchInProcess(t *testing.T) {
 		if got := calls["sendMessage"]; got == nil || got.(float64) < 1 {
 			t.Errorf("%ssendMessage per update = %v, want at least 1 (every update gets a reply)", p, got)
 		}
-		if got := calls["answerCallbackQuery"]; got == nil || !near(got.(float64), presses) {
-			t.Errorf("%sanswerCallbackQuery per update = %v, want %v (one per press)", p, got, presses)
+		// A press is answered by a call, or in the webhook's answer (hocvuso).
+		answered := 0.0
+		for _, m := range []string{"answerCallbackQuery", "answerCallbackQuery (in webhook answer)"} {
+			if n, ok := calls[m].(float64); ok {
+				answered += n
+			}
+		}
+		if !near(answered, presses) {
+			t.Errorf("%spresses answered per update = %v, want %v (one per press): %v", p, answered, presses, calls)
 		}
 	}
 	// The floor does exactly one GET and one SET per update.

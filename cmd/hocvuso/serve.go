@@ -120,7 +120,8 @@ func newTransport(ctx context.Context, c serveConfig, st *session.Store, log *sl
 	vols := c.Volunteers.service(st.Client(), log, st.Prefix())
 	rt := runtime(cat, lib, st, log, vols, bot.WithAwayAfter(c.AwayAfter))
 	tr, err := telegram.New(ctx, rt, c.Token,
-		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log))
+		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log),
+		telegram.WithWebhookReplies())
 	if err != nil {
 		return nil, nil, err
 	}

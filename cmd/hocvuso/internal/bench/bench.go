@@ -161,6 +161,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer stopAll(runs)
 
 	load := newLoader(api, secret, cfg.Chats+cfg.Warmup)
+	for k, r := range runs {
+		load.kinds[r.bot.URL()] = k
+	}
 	if err := warmUp(ctx, load, runs, kinds, cfg.Plan); err != nil {
 		return nil, err
 	}

@@ -73,9 +73,7 @@ func (s *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
 		return
 	}
-	s.mu.Lock()
-	s.calls[kind][method]++
-	s.mu.Unlock()
+	s.count(kind, method)
 	result, apiErr := s.bot.Answer(method, p)
 	if apiErr != nil {
 		s.bad.Add(1)
@@ -86,6 +84,13 @@ func (s *apiServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.deliver(result.(fakeapi.Message), p)
 	}
 	fakeapi.WriteResult(w, result)
+}
+
+// count counts one call of a bot.
+func (s *apiServer) count(kind Kind, method string) {
+	s.mu.Lock()
+	s.calls[kind][method]++
+	s.mu.Unlock()
 }
 
 // deliver hands a sent message to its chat.

@@ -76,6 +76,7 @@ func RunGrowth(ctx context.Context, cfg Config, n int) (*Growth, error) {
 	}
 	g := &Growth{Chats: n, Store: storeName}
 	load := newLoader(api, secret, cfg.Chats)
+	load.kinds[b.URL()] = Hocvuso
 	var t tally
 	marks := []int{n / 10, n / 2, n}
 	done := 0

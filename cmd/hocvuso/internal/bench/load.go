@@ -36,6 +36,7 @@ type loader struct {
 	client *http.Client
 	secret string
 	nextID atomic.Int64
+	kinds  map[string]Kind // bot URL → bot, for the calls made in webhook answers
 }
 
 func newLoader(api *apiServer, secret string, chats int) *loader {
@@ -45,7 +46,7 @@ func newLoader(api *apiServer, secret string, chats int) *loader {
 		MaxIdleConnsPerHost: chats + 16,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	l := &loader{api: api, client: &http.Client{Transport: tr, Timeout: 60 * time.Second}, secret: secret}
+	l := &loader{api: api, client: &http.Client{Transport: tr, Timeout: 60 * time.Second}, secret: secret, kinds: map[string]Kind{}}
 	l.nextID.Store(800_000_000)
 	return l
 }
@@ -159,10 +160,17 @@ func (l *loader) post(ctx context.Context, botURL string, update []byte) error {
 	if err != nil {
 		return fmt.Errorf("error posting an update: %w", err)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("webhook answered %d", resp.StatusCode)
+	}
+	// A webhook answer may carry one Bot API call, which Telegram makes: count it.
+	var call struct {
+		Method string `json:"method"`
+	}
+	if len(body) > 0 && json.Unmarshal(body, &call) == nil && call.Method != "" {
+		l.api.count(l.kinds[botURL], call.Method+" (in webhook answer)")
 	}
 	return nil
 }
