@@ -48,4 +48,7 @@ type Outcome struct {
 	Notice    string // a short notice a transport may show as the answer to a button press
 	Duplicate bool   // the event was already applied: deliver nothing
 	Lang      string // the chat's language after the event
+	// LangChanged is set when the resident chose a language (a transport may then set the
+	// chat's command menu in it).
+	LangChanged bool
 }

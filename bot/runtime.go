@@ -55,6 +55,7 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 			return false, nil
 		}
 		in := r.input(ev)
+		chosen := s.State.Lang
 		st, replies, err := r.engine.Handle(ctx, s.State, in)
 		if err != nil {
 			return false, err
@@ -63,7 +64,8 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 		s.MarkSeen(ev.UpdateID)
 		s.At = r.now().Unix()
 		out.Lang = r.langOf(st, ev)
-		out.Messages, out.Notice = r.render(out.Lang, replies)
+		out.LangChanged = st.Lang != chosen
+		out.Messages, out.Notice = r.render(out.Lang, replies, ev.Name)
 		return true, nil
 	})
 	if err != nil {
@@ -121,22 +123,28 @@ func (r *Runtime) input(ev Event) flows.Input {
 }
 
 // render turns engine replies into messages in lang. A toast reply becomes the notice.
-func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string) {
+// Unreviewed translations show together with the Vietnamese text (see i18n.Catalog.Message).
+// name is the resident's first name for greetings: escaped when rendered, never stored.
+func (r *Runtime) render(lang string, replies []flows.Reply, name string) ([]Message, string) {
 	var msgs []Message
 	var notice string
 	for _, rep := range replies {
-		text := r.cat.Render(lang, rep.Key, rep.Params)
 		if rep.Toast && notice == "" {
-			notice = text
+			notice = r.cat.Plain(lang, rep.Key)
 			continue
 		}
-		m := Message{Text: text, Image: rep.Image}
+		params := map[string]string{"Name": r.cat.Greeting(lang, name)}
+		for k, v := range rep.Params {
+			params[k] = v
+		}
+		m := Message{Text: r.cat.Message(lang, rep.Key, params, rep.Safety), Image: rep.Image}
 		for _, b := range rep.Buttons {
-			bl := lang
+			label := r.cat.Label(lang, b.Label)
 			if b.Lang != "" {
-				bl = b.Lang
+				// The language picker: each language's own name, as that language writes it.
+				label = r.cat.Text(b.Lang, b.Label)
 			}
-			m.Buttons = append(m.Buttons, Button{Text: r.cat.Text(bl, b.Label), Number: b.Number, Data: b.Data, URL: b.URL})
+			m.Buttons = append(m.Buttons, Button{Text: label, Number: b.Number, Data: b.Data, URL: b.URL})
 		}
 		msgs = append(msgs, m)
 	}

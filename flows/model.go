@@ -41,6 +41,9 @@ type Step struct {
 	Image   string
 	Buttons []Button
 	Line    int
+	// Safety marks a safety-critical step (OTP, passwords, money, scams): its text shows in
+	// Vietnamese first until a native speaker has reviewed the translation.
+	Safety bool
 }
 
 // Button is either a move to another step (Goto) or a link (URL).
