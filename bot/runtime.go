@@ -124,7 +124,8 @@ func (r *Runtime) input(ev Event) flows.Input {
 
 // render turns engine replies into messages in lang. A toast reply becomes the notice.
 // Unreviewed translations show together with the Vietnamese text (see i18n.Catalog.Message).
-// name is the resident's first name for greetings: escaped when rendered, never stored.
+// Every text may use {{.Name}} (the resident's first name, escaped when rendered, never stored)
+// and {{.Lang}} (the chosen language's own name).
 func (r *Runtime) render(lang string, replies []flows.Reply, name string) ([]Message, string) {
 	var msgs []Message
 	var notice string
@@ -133,7 +134,7 @@ func (r *Runtime) render(lang string, replies []flows.Reply, name string) ([]Mes
 			notice = r.cat.Plain(lang, rep.Key)
 			continue
 		}
-		params := map[string]string{"Name": r.cat.Greeting(lang, name)}
+		params := map[string]string{"Name": r.cat.Greeting(lang, name), "Lang": r.cat.Text(lang, flows.KeyLangName)}
 		for k, v := range rep.Params {
 			params[k] = v
 		}

@@ -20,13 +20,16 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if dir := fset.Arg(0); dir != "" {
 		dirFS = os.DirFS(dir)
 	}
-	_, lib, err := content(dirFS, ".")
+	cat, lib, err := content(dirFS, ".")
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitCode(1)
 	}
 	for _, f := range lib.Flows() {
 		fmt.Fprintf(stdout, "%-12s v%-3d %3d steps  %s\n", f.ID, f.Version, len(f.Steps), f.File)
+	}
+	if !reportCatalogs(cat, stdout, stderr) {
+		return exitCode(1)
 	}
 	fmt.Fprintln(stdout, "ok")
 	return nil

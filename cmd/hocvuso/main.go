@@ -3,6 +3,7 @@
 //	hocvuso serve    serve Telegram (long polling, or a webhook when WEBHOOK_URL is set)
 //	hocvuso chat     chat with the bot in the terminal (same engine, flows and languages)
 //	hocvuso check    validate the flow files and catalogs
+//	hocvuso i18n     translation sheets and catalog coverage
 package main
 
 import (
@@ -21,7 +22,8 @@ const usage = `hocvuso: a patient helper for digital skills, on Telegram and in 
 Usage:
   hocvuso serve [flags]   serve Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
   hocvuso chat [flags]    chat with the bot in this terminal
-  hocvuso check [dir]     validate flow files (default: the built-in library)
+  hocvuso check [dir]     validate flow files (default: the built-in library) and catalogs
+  hocvuso i18n ...        translation sheets for volunteers; coverage per language
 
 Run "hocvuso <command> -h" for a command's flags.
 `
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runChat(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "i18n":
+		return runI18n(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
