@@ -114,14 +114,14 @@ func (c *Catalog) readFiles(fsys fs.FS, dir string, tags []string) (map[string][
 			return nil, fmt.Errorf("%s: catalog file names are <group>.<language tag>.yaml", name)
 		}
 		if !contains(tags, lang) {
-			c.problems = append(c.problems, Problem{File: name, Lang: lang, Msg: "language not offered (add it to the table in i18n/languages.go)"})
+			c.problems = append(c.problems, Problem{File: path.Base(name), Lang: lang, Msg: "language not offered (add it to the table in i18n/languages.go)"})
 			continue
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("error reading catalog %s: %w", name, err)
 		}
-		c.problems = append(c.problems, nfcProblems(name, lang, data)...)
+		c.problems = append(c.problems, nfcProblems(path.Base(name), lang, data)...)
 		f, err := ParseFile(name, data)
 		out[lang] = append(out[lang], fileOrErr{f, err})
 	}
