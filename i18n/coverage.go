@@ -62,17 +62,20 @@ func (c *Catalog) Coverage() []Coverage {
 
 // WriteCoverage prints a coverage table, one row per language, for `hocvuso check`.
 func WriteCoverage(w io.Writer, rows []Coverage) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "language\tkeys\tpresent\treviewed\tdraft\tstale\tmissing\t  status\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "language\tname\tkeys\tpresent\treviewed\tdraft\tstale\tmissing\tstatus")
 	for _, r := range rows {
-		state := "ok"
+		state := "reviewed"
+		l, _ := LanguageOf(r.Lang)
 		switch {
 		case r.Disabled != nil:
 			state = "DISABLED: " + r.Disabled.Error()
+		case !l.Review:
+			state = "source (written by the team)"
 		case r.Draft+r.Stale > 0:
 			state = "drafts shown with Vietnamese"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d%%\t%d\t%d\t%d\t%d\t  %s\t\n", r.Lang, r.Total, r.Percent(), r.Reviewed, r.Draft, r.Stale, len(r.Missing), state)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d%%\t%d\t%d\t%d\t%d\t%s\n", r.Lang, r.English, r.Total, r.Percent(), r.Reviewed, r.Draft, r.Stale, len(r.Missing), state)
 	}
 	return tw.Flush()
 }

@@ -84,6 +84,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := tr.SetCommands(ctx); err != nil {
+		log.Warn("command menu not set; commands still work when typed", "err", err)
+	}
 	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages())
 	if c.WebhookURL == "" {
 		return tr.Poll(ctx)
