@@ -409,3 +409,10 @@ func TestGreetingEscapesAndBounds(t *testing.T) {
 		t.Errorf("without params = %q, want %q (never <no value>)", got, want)
 	}
 }
+
+func TestLabelSharesCommonWords(t *testing.T) {
+	cat := mustLoadDefault(t)
+	if got, want := cat.Label("mww-Latn-VN", "vneid.title"), "VNeID – pov thawj · định danh điện tử 🪪"; got != want {
+		t.Errorf("Label = %q, want %q", got, want)
+	}
+}

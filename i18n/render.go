@@ -93,7 +93,22 @@ func (c *Catalog) Label(lang, key string) string {
 	if strings.EqualFold(core, dcore) || dcore == "" {
 		return lead + core + trail
 	}
-	return lead + dcore + " · " + core + trail
+	shared, dcore, core := commonWords(dcore, core)
+	return lead + shared + dcore + " · " + core + trail
+}
+
+// commonWords moves the words both labels start with out of them, so "VNeID – pov thawj" and
+// "VNeID – định danh" become "VNeID – " + "pov thawj" · "định danh": short enough for a button.
+func commonWords(a, b string) (shared, restA, restB string) {
+	wa, wb := strings.Fields(a), strings.Fields(b)
+	n := 0
+	for n < len(wa)-1 && n < len(wb)-1 && wa[n] == wb[n] {
+		n++
+	}
+	if n == 0 {
+		return "", a, b
+	}
+	return strings.Join(wa[:n], " ") + " ", strings.Join(wa[n:], " "), strings.Join(wb[n:], " ")
 }
 
 // splitDecor splits a label into leading symbols, words and trailing symbols ("🏠 ", "Menu
