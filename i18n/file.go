@@ -71,7 +71,7 @@ func fileName(name string) (group, lang string, ok bool) {
 func ParseFile(name string, data []byte) (*File, error) {
 	group, lang, ok := fileName(name)
 	if !ok {
-		return nil, fmt.Errorf("%s: catalog file names are <group>.<language tag>.yaml", name)
+		return nil, fmt.Errorf("%s: catalog file names are <group>.<lang>.yaml (lang a BCP 47 tag, e.g. tyz-Latn-VN)", name)
 	}
 	f := &File{Name: path.Base(name), Group: group, Lang: lang, Texts: map[string]string{}, Lines: map[string]int{}}
 	var root yaml.Node
@@ -84,7 +84,7 @@ func ParseFile(name string, data []byte) (*File, error) {
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: expected a flat map of key: text", name, doc.Line)
+		return nil, fmt.Errorf("%s:%d: not a flat YAML map of key: text", name, doc.Line)
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
@@ -113,7 +113,7 @@ func (f *File) add(k, v *yaml.Node) error {
 		return fmt.Errorf("key %q is defined twice", k.Value)
 	}
 	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-		return fmt.Errorf("key %q: the text must be a single string", k.Value)
+		return fmt.Errorf("key %q: not a flat YAML map of key: text", k.Value)
 	}
 	f.Keys = append(f.Keys, k.Value)
 	f.Texts[k.Value] = v.Value

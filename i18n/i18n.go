@@ -111,7 +111,7 @@ func (c *Catalog) readFiles(fsys fs.FS, dir string, tags []string) (map[string][
 	for _, name := range names {
 		_, lang, ok := fileName(name)
 		if !ok {
-			return nil, fmt.Errorf("%s: catalog file names are <group>.<language tag>.yaml", name)
+			return nil, fmt.Errorf("%s: catalog file names are <group>.<lang>.yaml (lang a BCP 47 tag, e.g. tyz-Latn-VN)", name)
 		}
 		if !contains(tags, lang) {
 			c.problems = append(c.problems, Problem{File: path.Base(name), Lang: lang, Msg: "language not offered (add it to the table in i18n/languages.go)"})
@@ -148,7 +148,7 @@ func (c *Catalog) loadBase(files []fileOrErr) error {
 		for _, key := range fe.f.Keys {
 			text := fe.f.Texts[key]
 			if other, dup := c.keyGroup[key]; dup {
-				errs = append(errs, fmt.Errorf("%s:%d: key %q is also in %s.%s.yaml", fe.f.Name, fe.f.Lines[key], key, other, Base))
+				errs = append(errs, fmt.Errorf("%s:%d: key %q is defined twice for %s (also in %s.%s.yaml)", fe.f.Name, fe.f.Lines[key], key, Base, other, Base))
 				continue
 			}
 			if err := checkText(text, text); err != nil {
