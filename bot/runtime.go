@@ -18,6 +18,7 @@ type Runtime struct {
 	store  *session.Store
 	log    *slog.Logger
 	now    func() time.Time
+	addon  Addon
 }
 
 // Option configures a Runtime.
@@ -47,9 +48,23 @@ func (r *Runtime) Store() *session.Store { return r.store }
 // Handle applies one event to its chat's session and returns what to send. An error means the
 // event was not applied (for example, Redis is unreachable); the session is unchanged.
 func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
+	if r.addon != nil {
+		out, handled, err := r.addon.Before(ctx, r, ev)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("error handling %s event: %w", ev.Kind, err)
+		}
+		if handled {
+			return out, nil
+		}
+	}
+	if ev.Group {
+		return Outcome{}, nil // groups have no session: only the addon acts there
+	}
 	var out Outcome
+	var ch Change
 	_, err := r.store.Update(ctx, ev.ChatID, func(s *session.Session) (bool, error) {
 		out = Outcome{}
+		ch.Before = s.State
 		if ev.UpdateID != 0 && s.HasSeen(ev.UpdateID) {
 			out.Duplicate = true
 			return false, nil
@@ -61,6 +76,7 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 			return false, err
 		}
 		s.State = st
+		ch.After = st
 		s.MarkSeen(ev.UpdateID)
 		s.At = r.now().Unix()
 		out.Lang = r.langOf(st, ev)
@@ -70,6 +86,10 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 	})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("error handling %s event: %w", ev.Kind, err)
+	}
+	if r.addon != nil && !out.Duplicate {
+		ch.Lang = out.Lang
+		r.addon.After(ctx, r, ev, ch, &out)
 	}
 	r.log.DebugContext(ctx, "event handled", "kind", ev.Kind.String(), "messages", len(out.Messages), "duplicate", out.Duplicate)
 	return out, nil
@@ -82,6 +102,11 @@ func (r *Runtime) Busy(ev Event) Message {
 
 // Forget deletes everything stored about a chat (the resident blocked the bot, or asked).
 func (r *Runtime) Forget(ctx context.Context, chatID int64) error {
+	if r.addon != nil {
+		if err := r.addon.Forget(ctx, chatID); err != nil {
+			return err
+		}
+	}
 	return r.store.Delete(ctx, chatID)
 }
 

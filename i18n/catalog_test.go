@@ -416,3 +416,14 @@ func TestLabelSharesCommonWords(t *testing.T) {
 		t.Errorf("Label = %q, want %q", got, want)
 	}
 }
+
+func TestIsLabelKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		"btn.next": true, "vneid.btn.android": true, "volunteer.help.btn.ask": true, "vneid.title": true,
+		"volunteer.stats.title": false, "vneid.os": false, "menu.text": false, "notice.busy": false,
+	} {
+		if got := isLabelKey(key); got != want {
+			t.Errorf("isLabelKey(%q) = %v, want %v", key, got, want)
+		}
+	}
+}

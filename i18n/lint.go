@@ -129,7 +129,7 @@ func (c *Catalog) lengthProblems(lang, key string) []Problem {
 			check("the rendered message", VisibleLen(msg), MaxTextLen)
 		}
 	}
-	if strings.HasPrefix(key, "btn.") || strings.Contains(key, ".btn.") || strings.HasSuffix(key, ".title") {
+	if isLabelKey(key) {
 		check("the button label", UTF16Len(c.Label(lang, key)), MaxLabelLen)
 	}
 	if strings.HasPrefix(key, "notice.") || strings.HasPrefix(key, "cmd.") {
@@ -137,6 +137,12 @@ func (c *Catalog) lengthProblems(lang, key string) []Problem {
 	}
 	return out
 }
+
+// labelKeyRE matches the keys of button labels by the catalogs' naming convention: btn.*,
+// <group>.btn.*, and a guide's menu button <flow>.title.
+var labelKeyRE = regexp.MustCompile(`^(?:btn\.|[a-z0-9_]+\.(?:[a-z0-9_.]*\.)?btn\.|[a-z0-9_]+\.title$)`)
+
+func isLabelKey(key string) bool { return labelKeyRE.MatchString(key) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -43,6 +43,7 @@ const WaitTimeout = 10 * time.Second
 type Call struct {
 	Method string
 	Params map[string]string
+	Files  map[string][]byte // uploaded files by field ("photo"), e.g. a QR card to decode
 }
 
 // Server is a fake Bot API server. Its methods are safe for concurrent use.
@@ -167,14 +168,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError{Code: http.StatusUnauthorized, Description: "Unauthorized"})
 		return
 	}
-	params, err := readParams(r)
+	params, files, err := readParams(r)
 	if err != nil {
 		s.tb.Errorf("bottest: %s: unreadable request: %v", method, err)
 		writeError(w, apiError{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
 		return
 	}
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: method, Params: params})
+	s.calls = append(s.calls, Call{Method: method, Params: params, Files: files})
 	var fail *apiError
 	if q := s.fails[method]; len(q) > 0 {
 		fail, s.fails[method] = &q[0], q[1:]

@@ -17,6 +17,9 @@ type inbound struct {
 	group      bool   // a command addressed to the bot in a group
 	kicked     bool   // the resident blocked the bot
 	skip       bool   // nothing to do (an update type the bot does not use)
+	groupPress bool   // a button pressed in a group (a help card in the volunteers' group)
+	pressedID  int64  // the message whose button was pressed
+	inline     *models.InlineQuery
 }
 
 // chatKey returns the chat an update belongs to, for ordering; 0 when it has none.
@@ -55,7 +58,15 @@ func convert(u *models.Update, username string) inbound {
 		in.callbackID = q.ID
 		in.private = q.Message.Message == nil || q.Message.Message.Chat.Type == models.ChatTypePrivate
 		in.event.Kind, in.event.Arg = bot.EventPress, q.Data
-		in.event.LangCode, in.event.Name = q.From.LanguageCode, q.From.FirstName
+		in.event.LangCode, in.event.Name, in.event.UserID = q.From.LanguageCode, q.From.FirstName, q.From.ID
+		if m := q.Message.Message; m != nil {
+			in.pressedID = int64(m.ID)
+		}
+		in.groupPress = !in.private
+		in.event.Group = in.groupPress
+	case u.InlineQuery != nil:
+		in.inline = u.InlineQuery
+		return in
 	case u.MyChatMember != nil:
 		m := u.MyChatMember
 		in.kicked = m.Chat.Type == models.ChatTypePrivate && m.NewChatMember.Type == models.ChatMemberTypeBanned
@@ -73,7 +84,7 @@ func convertMessage(in *inbound, m *models.Message, username string) {
 	in.private = m.Chat.Type == models.ChatTypePrivate
 	in.event.LangCode = langCode(m.From)
 	if m.From != nil {
-		in.event.Name = m.From.FirstName
+		in.event.Name, in.event.UserID = m.From.FirstName, m.From.ID
 	}
 	if cmd, arg, to, ok := parseCommand(m); ok {
 		if to != "" && !strings.EqualFold(to, username) {

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -31,7 +32,16 @@ func (t *Transport) deliver(ctx context.Context, chatID int64, msgs []bot.Messag
 }
 
 func (t *Transport) send(ctx context.Context, chatID int64, m bot.Message) error {
+	_, err := t.sendID(ctx, chatID, m)
+	return err
+}
+
+// sendID sends a message and returns the id of the (last) message sent.
+func (t *Transport) sendID(ctx context.Context, chatID int64, m bot.Message) (int64, error) {
 	markup := keyboard(m.Buttons)
+	if m.Upload != nil {
+		return t.sendUpload(ctx, chatID, m, markup)
+	}
 	if m.Image != "" {
 		caption, rest := m.Text, ""
 		if len([]rune(caption)) > maxCaption {
@@ -41,19 +51,45 @@ func (t *Transport) send(ctx context.Context, chatID int64, m bot.Message) error
 		if rest == "" {
 			params.ReplyMarkup = markup
 		}
-		if _, err := t.api.SendPhoto(ctx, params); err != nil {
-			return err
+		sent, err := t.api.SendPhoto(ctx, params)
+		if err != nil {
+			return 0, err
 		}
 		if rest == "" {
-			return nil
+			return int64(sent.ID), nil
 		}
 	}
 	params := &tgbot.SendMessageParams{ChatID: chatID, Text: m.Text, ParseMode: models.ParseModeHTML}
 	if markup != nil {
 		params.ReplyMarkup = markup
 	}
-	_, err := t.api.SendMessage(ctx, params)
-	return err
+	sent, err := t.api.SendMessage(ctx, params)
+	if err != nil {
+		return 0, err
+	}
+	return int64(sent.ID), nil
+}
+
+// sendUpload sends a picture the bot made (a QR card) as a photo, the text as its caption.
+func (t *Transport) sendUpload(ctx context.Context, chatID int64, m bot.Message, markup models.ReplyMarkup) (int64, error) {
+	caption := m.Text
+	if len([]rune(caption)) > maxCaption {
+		caption = string([]rune(caption)[:maxCaption-1]) + "…"
+	}
+	params := &tgbot.SendPhotoParams{
+		ChatID:    chatID,
+		Photo:     &models.InputFileUpload{Filename: m.Upload.Name, Data: bytes.NewReader(m.Upload.Data)},
+		Caption:   caption,
+		ParseMode: models.ParseModeHTML,
+	}
+	if markup != nil {
+		params.ReplyMarkup = markup
+	}
+	sent, err := t.api.SendPhoto(ctx, params)
+	if err != nil {
+		return 0, err
+	}
+	return int64(sent.ID), nil
 }
 
 // keyboard lays buttons out one per row: big targets for unsteady fingers. Choices carry their

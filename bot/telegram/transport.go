@@ -126,6 +126,9 @@ func (t *Transport) HandleUpdate(ctx context.Context, u *models.Update) error {
 		defer t.answerOnce(ctx, &in)
 	}
 	switch {
+	case in.inline != nil:
+		t.answerInline(ctx, in.inline)
+		return nil
 	case in.skip:
 		return nil
 	case in.kicked:
@@ -133,6 +136,8 @@ func (t *Transport) HandleUpdate(ctx context.Context, u *models.Update) error {
 	case in.group:
 		t.sendGroupNote(ctx, in.event)
 		return nil
+	case in.groupPress:
+		return t.handleGroupPress(ctx, &in)
 	case !in.private:
 		return nil
 	}
@@ -152,6 +157,7 @@ func (t *Transport) HandleUpdate(ctx context.Context, u *models.Update) error {
 	}
 	if !out.Duplicate {
 		t.deliver(ctx, in.event.ChatID, out.Messages)
+		t.deliverAll(ctx, out.Sends)
 		if out.LangChanged {
 			t.setChatCommands(ctx, in.event.ChatID, out.Lang)
 		}

@@ -4,6 +4,9 @@
 //	hocvuso chat     chat with the bot in the terminal (same engine, flows and languages)
 //	hocvuso check    validate the flow files and catalogs
 //	hocvuso i18n     translation sheets and catalog coverage
+//	hocvuso share    print a guide's deep link and write its QR card
+//	hocvuso stats    totals per guide, language and commune
+//	hocvuso volunteers list|remove|approve
 package main
 
 import (
@@ -24,6 +27,9 @@ Usage:
   hocvuso chat [flags]    chat with the bot in this terminal
   hocvuso check [dir]     validate flow files (default: the built-in library) and catalogs
   hocvuso i18n ...        translation sheets for volunteers; coverage per language
+  hocvuso share GUIDE     print a guide's deep link and write its QR card (PNG)
+  hocvuso stats           starts, completions and drop-off per guide, language, commune
+  hocvuso volunteers list | remove ID | approve ID
 
 Run "hocvuso <command> -h" for a command's flags.
 `
@@ -65,6 +71,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(args[1:], stdout, stderr)
 	case "i18n":
 		return runI18n(args[1:], stdout, stderr)
+	case "share":
+		return runShare(ctx, args[1:], stdout, stderr)
+	case "stats":
+		return runStats(ctx, args[1:], stdout, stderr)
+	case "volunteers":
+		return runVolunteers(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -27,6 +27,7 @@ type serveConfig struct {
 	APIURL        string
 	SessionTTL    time.Duration
 	LogLevel      string
+	Volunteers    *volunteerConfig
 }
 
 func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
@@ -49,6 +50,7 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "Bot API server ($TELEGRAM_API_URL)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an idle session is kept ($SESSION_TTL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error ($LOG_LEVEL)")
+	c.Volunteers = volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
@@ -60,6 +62,10 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	return c, nil
 }
+
+// dueEvery is how often help requests nobody took are checked: a resident learns within
+// this much after the timeout that nobody is free.
+const dueEvery = 15 * time.Second
 
 // runServe serves Telegram until ctx is done (SIGINT or SIGTERM).
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -73,12 +79,16 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := c.Volunteers.check(cat.Languages()); err != nil {
+		return err
+	}
 	st, closeStore, err := store(ctx, c.RedisURL, c.Dev, c.SessionTTL)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	rt := runtime(cat, lib, st, log)
+	vols := c.Volunteers.service(st.Client(), log)
+	rt := runtime(cat, lib, st, log, vols)
 	tr, err := telegram.New(ctx, rt, c.Token,
 		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log))
 	if err != nil {
@@ -87,7 +97,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := tr.SetCommands(ctx); err != nil {
 		log.Warn("command menu not set; commands still work when typed", "err", err)
 	}
-	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages())
+	vols.SetBotUsername(tr.Username())
+	go tr.RunDue(ctx, dueEvery)
+	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages(),
+		"volunteer_chat", c.Volunteers.HelpChatID != 0, "admins", len(c.Volunteers.Admins))
 	if c.WebhookURL == "" {
 		return tr.Poll(ctx)
 	}
