@@ -19,7 +19,13 @@ type Runtime struct {
 	log    *slog.Logger
 	now    func() time.Time
 	addon  Addon
+	// awayAfter is the pause after which a resident "comes back": a text then offers to
+	// continue the guide or open the menu.
+	awayAfter time.Duration
 }
+
+// DefaultAwayAfter is how long a pause makes a resident "come back" (WithAwayAfter).
+const DefaultAwayAfter = 3 * time.Hour
 
 // Option configures a Runtime.
 type Option func(*Runtime)
@@ -30,9 +36,12 @@ func WithLogger(l *slog.Logger) Option { return func(r *Runtime) { r.log = l } }
 // WithClock sets the clock, for tests.
 func WithClock(now func() time.Time) Option { return func(r *Runtime) { r.now = now } }
 
+// WithAwayAfter sets how long a pause makes a resident "come back" (default DefaultAwayAfter).
+func WithAwayAfter(d time.Duration) Option { return func(r *Runtime) { r.awayAfter = d } }
+
 // New returns a runtime.
 func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...Option) *Runtime {
-	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now}
+	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now, awayAfter: DefaultAwayAfter}
 	for _, o := range opts {
 		o(r)
 	}
@@ -70,6 +79,7 @@ func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 			return false, nil
 		}
 		in := r.input(ev)
+		in.Away = r.away(s.At)
 		chosen := s.State.Lang
 		st, replies, err := r.engine.Handle(ctx, s.State, in)
 		if err != nil {
@@ -117,6 +127,12 @@ func (r *Runtime) langOf(st flows.State, ev Event) string {
 	return r.cat.Match(ev.LangCode)
 }
 
+// away reports whether a session last touched at (Unix seconds) was left long enough ago
+// that the resident is "coming back".
+func (r *Runtime) away(at int64) bool {
+	return at > 0 && r.now().Sub(time.Unix(at, 0)) >= r.awayAfter
+}
+
 // commands maps slash commands to engine inputs.
 var commands = map[string]flows.InputKind{
 	"start": flows.Start,
@@ -136,7 +152,7 @@ func (r *Runtime) input(ev Event) flows.Input {
 		}
 		in.Kind, in.Arg = flows.Text, "/"+ev.Command
 	case EventText:
-		in.Kind = flows.Text
+		in.Kind, in.Forwarded = flows.Text, ev.Forwarded
 	case EventPress:
 		in.Kind = flows.Press
 	case EventEdited:
@@ -159,11 +175,7 @@ func (r *Runtime) render(lang string, replies []flows.Reply, name string) ([]Mes
 			notice = r.cat.Plain(lang, rep.Key)
 			continue
 		}
-		params := map[string]string{"Name": r.cat.Greeting(lang, name), "Lang": r.cat.Text(lang, flows.KeyLangName)}
-		for k, v := range rep.Params {
-			params[k] = v
-		}
-		m := Message{Text: r.cat.Message(lang, rep.Key, params, rep.Safety), Image: rep.Image}
+		m := Message{Text: r.text(lang, rep, name), Image: rep.Image}
 		for _, b := range rep.Buttons {
 			label := r.cat.Label(lang, b.Label)
 			if b.Lang != "" {
@@ -175,6 +187,31 @@ func (r *Runtime) render(lang string, replies []flows.Reply, name string) ([]Mes
 		msgs = append(msgs, m)
 	}
 	return msgs, notice
+}
+
+// text composes a reply (head lines, text, tail lines) as a resident reading lang sees it:
+// with the Vietnamese text too while any part of it is unreviewed.
+func (r *Runtime) text(lang string, rep flows.Reply, name string) string {
+	rr := withParams{cat: r.cat, extra: map[string]string{"Name": r.cat.Greeting(lang, name), "Lang": r.cat.Text(lang, flows.KeyLangName)}}
+	return r.cat.Bilingual(lang, rep.Keys(), rep.Safety, func(l string) string { return flows.Compose(rr, l, rep) })
+}
+
+// withParams renders with parameters every text may use ({{.Name}}, {{.Lang}}) under the
+// reply's own.
+type withParams struct {
+	cat   *i18n.Catalog
+	extra map[string]string
+}
+
+func (w withParams) Render(lang, key string, params map[string]string) string {
+	merged := make(map[string]string, len(w.extra)+len(params))
+	for k, v := range w.extra {
+		merged[k] = v
+	}
+	for k, v := range params {
+		merged[k] = v
+	}
+	return w.cat.Render(lang, key, merged)
 }
 
 func (k EventKind) String() string {

@@ -427,3 +427,17 @@ func TestIsLabelKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCommonWords(t *testing.T) {
+	tests := []struct{ a, b, shared, restA, restB string }{
+		{"VNeID – pov thawj", "VNeID – định danh điện tử", "VNeID – ", "pov thawj", "định danh điện tử"},
+		{"Trả xèn tẻo mã QR", "Trả tiền bằng mã QR", "", "Trả xèn tẻo mã QR", "Trả tiền bằng mã QR"},
+		{"Pây tiếp", "Tiếp theo", "", "Pây tiếp", "Tiếp theo"},
+	}
+	for _, tc := range tests {
+		shared, a, b := commonWords(tc.a, tc.b)
+		if shared != tc.shared || a != tc.restA || b != tc.restB {
+			t.Errorf("commonWords(%q, %q) = %q, %q, %q", tc.a, tc.b, shared, a, b)
+		}
+	}
+}

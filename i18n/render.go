@@ -28,12 +28,19 @@ var RendererKeys = []string{KeyDraftMarker, KeyUnknown, keyGreetFriend}
 // If the two-language form would be over Telegram's limit, the Vietnamese text shows alone.
 // The result is never empty and never a raw key.
 func (c *Catalog) Message(lang, key string, params map[string]string, safety bool) string {
-	msg, _ := c.message(lang, key, params, safety)
+	return c.Bilingual(lang, []string{key}, safety, func(l string) string { return c.Render(l, key, params) })
+}
+
+// Bilingual is Message for a text composed of several keys (a step counter, the step's text,
+// shared rules below it): compose renders the whole text in a language. If any of keys is
+// unchecked in lang, the composition in lang and the one in Vietnamese show together.
+func (c *Catalog) Bilingual(lang string, keys []string, safety bool, compose func(lang string) string) string {
+	msg, _ := c.bilingual(lang, keys, safety, compose)
 	if VisibleLen(msg) > MaxTextLen {
-		msg = c.Render(Base, key, params)
+		msg = compose(Base)
 	}
 	if strings.TrimSpace(msg) == "" {
-		c.log.Error("message key missing from every catalog", "key", key)
+		c.log.Error("message key missing from every catalog", "keys", keys)
 		if msg = c.Render(lang, KeyUnknown, nil); msg == "" {
 			msg = "…"
 		}
@@ -41,13 +48,21 @@ func (c *Catalog) Message(lang, key string, params map[string]string, safety boo
 	return msg
 }
 
-// message composes a message; bilingual reports whether it shows two languages.
+// message composes the message of one key; bilingual reports whether it shows two languages.
 func (c *Catalog) message(lang, key string, params map[string]string, safety bool) (msg string, bilingual bool) {
-	text := c.Render(lang, key, params)
-	if !c.Review(lang, key).Status.Unchecked() {
+	return c.bilingual(lang, []string{key}, safety, func(l string) string { return c.Render(l, key, params) })
+}
+
+func (c *Catalog) bilingual(lang string, keys []string, safety bool, compose func(lang string) string) (msg string, bilingual bool) {
+	text := compose(lang)
+	unchecked := false
+	for _, key := range keys {
+		unchecked = unchecked || c.Review(lang, key).Status.Unchecked()
+	}
+	if !unchecked {
 		return text, false
 	}
-	vi := c.Render(Base, key, params)
+	vi := compose(Base)
 	if text == vi {
 		return text, false
 	}
@@ -99,11 +114,15 @@ func (c *Catalog) Label(lang, key string) string {
 
 // commonWords moves the words both labels start with out of them, so "VNeID – pov thawj" and
 // "VNeID – định danh" become "VNeID – " + "pov thawj" · "định danh": short enough for a button.
+// Only a prefix that ends in a dash or colon is shared, so that a name is moved ("VNeID –"),
+// not the first word of a sentence ("Trả xèn…" and "Trả tiền…").
 func commonWords(a, b string) (shared, restA, restB string) {
 	wa, wb := strings.Fields(a), strings.Fields(b)
 	n := 0
-	for n < len(wa)-1 && n < len(wb)-1 && wa[n] == wb[n] {
-		n++
+	for i := 0; i < len(wa)-1 && i < len(wb)-1 && wa[i] == wb[i]; i++ {
+		if strings.IndexFunc(wa[i], unicode.IsLetter) < 0 && strings.IndexFunc(wa[i], unicode.IsDigit) < 0 {
+			n = i + 1 // a separator word: everything up to here is a shared name
+		}
 	}
 	if n == 0 {
 		return "", a, b

@@ -468,9 +468,14 @@ func answer(cb, text string) sent {
 	return sent{Method: "answerCallbackQuery", CallbackID: cb, Text: text}
 }
 
-// text renders a key as residents of lang see it (drafts with the Vietnamese text).
+// render renders a key as residents of lang see it (drafts with the Vietnamese text).
 func (e *env) render(lang, key string, safety bool) string {
 	return e.cat.Message(lang, key, map[string]string{"Lang": e.cat.Text(lang, flows.KeyLangName)}, safety)
+}
+
+// compose renders a whole reply (counter, text, shared lines) as residents of lang see it.
+func (e *env) compose(lang string, r flows.Reply) string {
+	return e.cat.Bilingual(lang, r.Keys(), r.Safety, func(l string) string { return flows.Compose(e.cat, l, r) })
 }
 
 // menu is the main menu shown with the prompt token.
@@ -523,7 +528,8 @@ func (e *env) step(chat int64, lang, flowID, stepID string, token uint32) sent {
 		kb = append(kb, []bottest.Button{{Text: label(e.cat.Label(lang, b.Label), n+1), CallbackData: flows.EncodePress(token, n)}})
 		n++
 	}
-	m := e.msg(chat, e.render(lang, s.Text, s.Safety), kb)
+	shown := flows.NewEngine(e.lib, e.cat).Current(flows.State{Flow: flowID, Version: f.Version, Step: stepID, Token: token})
+	m := e.msg(chat, e.compose(lang, shown[0]), kb)
 	if s.Image != "" {
 		m.Method, m.Photo, m.Caption, m.Text = "sendPhoto", s.Image, m.Text, ""
 	}

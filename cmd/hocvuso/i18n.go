@@ -84,6 +84,7 @@ func runI18nStatus(args []string, stdout, stderr io.Writer) error {
 // reportCatalogs prints the coverage table and every catalog problem. It reports whether the
 // catalogs are clean.
 func reportCatalogs(cat *i18n.Catalog, stdout, stderr io.Writer) bool {
+	fmt.Fprintln(stdout)
 	_ = i18n.WriteCoverage(stdout, cat.Coverage())
 	problems := cat.Problems()
 	for _, p := range problems {

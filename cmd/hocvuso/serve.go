@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"hocvuso/bot"
 	"hocvuso/bot/session"
 	"hocvuso/bot/telegram"
 )
@@ -26,6 +27,7 @@ type serveConfig struct {
 	ListenAddr    string
 	APIURL        string
 	SessionTTL    time.Duration
+	AwayAfter     time.Duration
 	LogLevel      string
 	Volunteers    *volunteerConfig
 }
@@ -39,6 +41,7 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 		ListenAddr:    envOr("LISTEN_ADDR", ":8080"),
 		APIURL:        envOr("TELEGRAM_API_URL", telegram.DefaultAPIURL),
 		SessionTTL:    envDuration("SESSION_TTL", session.DefaultTTL),
+		AwayAfter:     envDuration("AWAY_AFTER", bot.DefaultAwayAfter),
 		LogLevel:      envOr("LOG_LEVEL", "info"),
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -49,6 +52,7 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.ListenAddr, "listen", c.ListenAddr, "address the webhook server listens on ($LISTEN_ADDR)")
 	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "Bot API server ($TELEGRAM_API_URL)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an idle session is kept ($SESSION_TTL)")
+	fs.DurationVar(&c.AwayAfter, "away", c.AwayAfter, "pause after which a resident is offered to continue where they were ($AWAY_AFTER)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error ($LOG_LEVEL)")
 	c.Volunteers = volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -88,7 +92,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer closeStore()
 	vols := c.Volunteers.service(st.Client(), log)
-	rt := runtime(cat, lib, st, log, vols)
+	rt := runtime(cat, lib, st, log, vols, bot.WithAwayAfter(c.AwayAfter))
 	tr, err := telegram.New(ctx, rt, c.Token,
 		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log))
 	if err != nil {
