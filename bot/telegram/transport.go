@@ -154,6 +154,9 @@ func (t *Transport) HandleUpdate(ctx context.Context, u *models.Update) error {
 	if !out.Duplicate {
 		t.deliver(ctx, in.event.ChatID, out.Messages)
 		t.deliverAll(ctx, out.Sends)
+		if out.LangChanged {
+			t.setChatCommands(ctx, in.event.ChatID, out.Lang)
+		}
 	}
 	return nil
 }

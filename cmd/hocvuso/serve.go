@@ -101,6 +101,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer flushCounts(rt, log)
+	if err := tr.SetCommands(ctx); err != nil {
+		log.Warn("command menu not set; commands still work when typed", "err", err)
+	}
 	go tr.RunDue(ctx, dueEvery)
 	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages(),
 		"volunteer_chat", c.Volunteers.HelpChatID != 0, "admins", len(c.Volunteers.Admins))

@@ -44,7 +44,8 @@ func (b *Bot) Answer(method string, p map[string]string) (any, *Error) {
 		return User{ID: BotID, IsBot: true, FirstName: FirstName, Username: Username}, nil
 	case "sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup":
 		return b.message(p), nil
-	case "answerCallbackQuery", "answerInlineQuery", "setWebhook", "deleteWebhook", "sendChatAction":
+	case "answerCallbackQuery", "answerInlineQuery", "setWebhook", "deleteWebhook", "sendChatAction",
+		"setMyCommands", "deleteMyCommands":
 		return true, nil
 	}
 	return nil, &Error{Code: http.StatusNotFound, Description: "Not Found"}
