@@ -55,6 +55,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	defer closeStore()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rt := runtime(cat, lib, st, log, vc.service(st.Client(), log, st.Prefix()), bot.WithAwayAfter(*awayAfter))
+	defer flushCounts(rt, log) // before the store closes
 	if *lang != "" {
 		if err := saveLang(ctx, st, *chatID, *lang); err != nil {
 			return err

@@ -164,7 +164,7 @@ func (c *redisCounter) DialHook(next redis.DialHook) redis.DialHook { return nex
 
 func (c *redisCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if n := cmd.Name(); n == "hello" || n == "client" {
+		if handshake(cmd) {
 			return next(ctx, cmd) // a new connection's handshake, not the update's work
 		}
 		c.cmds.Add(1)
@@ -175,10 +175,31 @@ func (c *redisCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (c *redisCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if all(cmds, handshake) {
+			return next(ctx, cmds)
+		}
 		c.cmds.Add(int64(len(cmds)))
 		c.count(ctx)
 		return next(ctx, cmds)
 	}
+}
+
+// handshake reports a command go-redis sends when it opens a connection.
+func handshake(cmd redis.Cmder) bool {
+	switch cmd.Name() {
+	case "hello", "client", "auth", "select", "readonly":
+		return true
+	}
+	return false
+}
+
+func all(cmds []redis.Cmder, f func(redis.Cmder) bool) bool {
+	for _, c := range cmds {
+		if !f(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *redisCounter) count(ctx context.Context) {

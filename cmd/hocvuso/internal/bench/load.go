@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,6 +104,12 @@ func (l *loader) walk(ctx context.Context, botURL string, chat int64, plan Plan,
 	if err != nil {
 		return err
 	}
+	if lang := languageButton(last.data); lang != "" {
+		// A resident's very first /start asks for the language; the guide follows the answer.
+		if last, err = l.step(ctx, botURL, chat, l.press(chat, last.msgID, lang), t); err != nil {
+			return err
+		}
+	}
 	for i := range presses {
 		if len(last.data) == 0 {
 			return fmt.Errorf("chat %d: step %d of the walk has no button to press", chat, i+1)
@@ -113,6 +120,15 @@ func (l *loader) walk(ctx context.Context, botURL string, chat int64, plan Plan,
 		}
 	}
 	return nil
+}
+
+// languageButton returns the first button of a language picker ("l:<tag>" callback data), or
+// "" when the buttons are not one.
+func languageButton(data []string) string {
+	if len(data) > 1 && strings.HasPrefix(data[0], "l:") {
+		return data[0]
+	}
+	return ""
 }
 
 // step posts one update and waits for the reply: the last message with buttons the bot sent
