@@ -106,8 +106,9 @@ func TestBenchInProcess(t *testing.T) {
 		if num(p+"p50_ms") > num(p+"p90_ms") || num(p+"p90_ms") > num(p+"p99_ms") {
 			t.Errorf("%spercentiles out of order: %v %v %v", p, num(p+"p50_ms"), num(p+"p90_ms"), num(p+"p99_ms"))
 		}
-		if num(p+"redis_keys_per_session") < 1 {
-			t.Errorf("%sredis_keys_per_session = %v: every parked chat has its session", p, num(p+"redis_keys_per_session"))
+		if num(p+"redis_keys_per_resident") < 1 || num(p+"redis_bytes_per_resident") < num(p+"redis_bytes_per_session") {
+			t.Errorf("%s%v keys and %v bytes per resident, %v bytes per session: every parked chat has its session",
+				p, num(p+"redis_keys_per_resident"), num(p+"redis_bytes_per_resident"), num(p+"redis_bytes_per_session"))
 		}
 		calls, _ := r[p+"api_calls_per_update"].(map[string]any)
 		if got := calls["sendMessage"]; got == nil || got.(float64) < 1 {

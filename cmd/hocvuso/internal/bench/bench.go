@@ -180,7 +180,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	stopAll(runs)
 	for _, k := range kinds {
 		r := runs[k]
-		if r.mem, err = measureMemory(ctx, rdb, r.env.Prefix, r.chats); err != nil {
+		if r.mem, err = measureMemory(ctx, rdb, r.env.Prefix, sessionKind(k), r.chats); err != nil {
 			return nil, err
 		}
 	}

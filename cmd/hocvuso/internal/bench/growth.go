@@ -20,9 +20,10 @@ type Growth struct {
 	Updates       int64        `json:"updates"`
 	Errors        int64        `json:"errors"`
 	Store         string       `json:"store"`
-	RedisBytes    int64        `json:"redis_used_memory_delta"` // INFO used_memory, after − before, all nodes
-	BytesPerChat  float64      `json:"redis_bytes_per_session"` // the delta per chat
-	SampledBytes  float64      `json:"memory_usage_per_session"`
+	RedisBytes    int64        `json:"redis_used_memory_delta"`   // INFO used_memory, after − before, all nodes
+	BytesPerChat  float64      `json:"redis_bytes_per_session"`   // the delta per chat
+	SampledBytes  float64      `json:"memory_usage_per_resident"` // all of a resident's keys
+	SessionBytes  float64      `json:"memory_usage_per_session"`  // the session key alone
 	KeysPerChat   float64      `json:"redis_keys_per_session"`
 	Checkpoints   []Checkpoint `json:"checkpoints"`
 	UpdatesPerSec float64      `json:"updates_per_sec"`
@@ -106,11 +107,11 @@ func RunGrowth(ctx context.Context, cfg Config, n int) (*Growth, error) {
 	g.RedisBytes = after - before
 	g.BytesPerChat = float64(g.RedisBytes) / float64(n)
 	sample := chats[:min(n, 2000)]
-	mem, err := measureMemory(ctx, rdb, prefix, sample)
+	mem, err := measureMemory(ctx, rdb, prefix, sessionKind(Hocvuso), sample)
 	if err != nil {
 		return nil, err
 	}
-	g.SampledBytes = mem.perChat
+	g.SampledBytes, g.SessionBytes = mem.perChat, mem.perSession
 	if mem.sessions > 0 {
 		g.KeysPerChat = float64(mem.keys) / float64(mem.sessions)
 	}
@@ -168,8 +169,8 @@ func usedMemory(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
 func (g *Growth) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "hocvuso bench -growth: %d residents each opened a guide and took a step, then went idle\n", g.Chats)
 	fmt.Fprintf(w, "store: %s; %d updates (%.0f/s), %d errors\n\n", g.Store, g.Updates, g.UpdatesPerSec, g.Errors)
-	fmt.Fprintf(w, "Redis: used_memory grew by %.1f MB, %.0f bytes per idle resident (%.0f by MEMORY USAGE of their keys, %.1f keys each)\n",
-		float64(g.RedisBytes)/(1<<20), g.BytesPerChat, g.SampledBytes, g.KeysPerChat)
+	fmt.Fprintf(w, "Redis: used_memory grew by %.1f MB, %.0f bytes per idle resident (%.0f by MEMORY USAGE of their %.1f keys; the session key alone %.0f)\n",
+		float64(g.RedisBytes)/(1<<20), g.BytesPerChat, g.SampledBytes, g.KeysPerChat, g.SessionBytes)
 	fmt.Fprintln(w, "bot process:")
 	for _, c := range g.Checkpoints {
 		fmt.Fprintf(w, "  after %7d chats: RSS %6.1f MB, heap in use %5.1f MB, %d goroutines\n", c.Chats, c.RSSMB, c.HeapMB, c.Goroutines)

@@ -13,21 +13,33 @@ import (
 // memory is what Redis holds for the parked chats of one bot, by MEMORY USAGE (key, value
 // and Redis's own overhead for both, as Redis counts it).
 type memory struct {
-	sessions int     // chats with at least one key
-	keys     int     // keys of those chats
-	perChat  float64 // bytes per chat, all its keys
-	shared   int64   // bytes of keys under the prefix that belong to no chat (counters…)
+	sessions   int     // chats with at least one key
+	keys       int     // keys of those chats
+	perChat    float64 // bytes per chat, all its keys
+	perSession float64 // bytes per chat, its session key only
+	shared     int64   // bytes of keys under the prefix that belong to no chat (counters…)
+}
+
+// sessionKind is the part of a session key between the prefix and the chat's hash tag:
+// hocvuso's "<prefix>:s:{chat}", the floor's "<prefix>:f:{chat}".
+func sessionKind(k Kind) string {
+	if k == Floor {
+		return "f"
+	}
+	return "s"
 }
 
 // measureMemory sums MEMORY USAGE over every key under prefix, on every node of a cluster.
 // A key belongs to a chat when its hash tag is the chat's id.
-func measureMemory(ctx context.Context, rdb redis.UniversalClient, prefix string, chats []int64) (memory, error) {
+func measureMemory(ctx context.Context, rdb redis.UniversalClient, prefix, session string, chats []int64) (memory, error) {
 	wanted := make(map[int64]bool, len(chats))
 	for _, c := range chats {
 		wanted[c] = true
 	}
 	var mu sync.Mutex
 	perChat := map[int64]int64{}
+	var sessionBytes, sessions int64
+	sessionPrefix := prefix + ":" + session + ":{"
 	var m memory
 	err := forEachNode(ctx, rdb, func(ctx context.Context, c redis.Cmdable) error {
 		keys, err := scanAll(ctx, c, prefix+":*")
@@ -53,6 +65,10 @@ func measureMemory(ctx context.Context, rdb redis.UniversalClient, prefix string
 				case ok && wanted[chat]:
 					perChat[chat] += n
 					m.keys++
+					if strings.HasPrefix(batch[i], sessionPrefix) {
+						sessionBytes += n
+						sessions++
+					}
 				case !ok:
 					m.shared += n
 				}
@@ -71,6 +87,9 @@ func measureMemory(ctx context.Context, rdb redis.UniversalClient, prefix string
 	m.sessions = len(perChat)
 	if m.sessions > 0 {
 		m.perChat = float64(total) / float64(m.sessions)
+	}
+	if sessions > 0 {
+		m.perSession = float64(sessionBytes) / float64(sessions)
 	}
 	return m, nil
 }

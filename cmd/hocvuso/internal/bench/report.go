@@ -25,9 +25,10 @@ type Figures struct {
 	RedisCmds      float64            `json:"redis_cmds_per_update"`
 	RedisTrips     float64            `json:"redis_round_trips_per_update"` // on the update's path
 	RedisBgTrips   float64            `json:"redis_background_round_trips_per_update"`
-	Syscalls       float64            `json:"syscalls_per_update"` // reads and writes of the bot process (Linux)
-	BytesPerChat   float64            `json:"redis_bytes_per_session"`
-	KeysPerChat    float64            `json:"redis_keys_per_session"`
+	Syscalls       float64            `json:"syscalls_per_update"`      // reads and writes of the bot process (Linux)
+	BytesPerChat   float64            `json:"redis_bytes_per_session"`  // the session key of a parked chat
+	BytesResident  float64            `json:"redis_bytes_per_resident"` // every key of a parked chat
+	KeysPerChat    float64            `json:"redis_keys_per_resident"`
 	SharedBytes    int64              `json:"redis_shared_bytes"`
 	RSSMB          float64            `json:"rss_mb"`
 	APICalls       map[string]float64 `json:"api_calls_per_update"`
@@ -83,7 +84,8 @@ func figures(r *kindRun) Figures {
 		RedisTrips:     float64(r.trips) / n,
 		RedisBgTrips:   float64(r.bgTrips) / n,
 		Syscalls:       float64(r.syscalls) / n,
-		BytesPerChat:   r.mem.perChat,
+		BytesPerChat:   r.mem.perSession,
+		BytesResident:  r.mem.perChat,
 		SharedBytes:    r.mem.shared,
 		RSSMB:          float64(r.final.MaxRSSKB) / 1024,
 		APICalls:       map[string]float64{},
@@ -238,6 +240,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	row("  + in background/update", "%.4f", h.RedisBgTrips, func(f Figures) float64 { return f.RedisBgTrips })
 	row("read+write syscalls/update", "%.1f", h.Syscalls, func(f Figures) float64 { return f.Syscalls })
 	row("Redis bytes/idle session", "%.0f", h.BytesPerChat, func(f Figures) float64 { return f.BytesPerChat })
+	row("  all keys of the resident", "%.0f", h.BytesResident, func(f Figures) float64 { return f.BytesResident })
 	row("peak RSS MB", "%.1f", h.RSSMB, func(f Figures) float64 { return f.RSSMB })
 	row("updates", "%.0f", float64(h.Updates), func(f Figures) float64 { return float64(f.Updates) })
 	if err := tw.Flush(); err != nil {
