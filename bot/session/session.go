@@ -116,9 +116,16 @@ func (s *Store) Load(ctx context.Context, chatID int64) (Session, error) {
 	return sess, nil
 }
 
+// wireSession is a Session as stored: its update ids in the compact form of IDs (the field
+// shadows Session.Seen for encoding/json).
+type wireSession struct {
+	Session
+	Seen IDs `json:"u,omitempty"`
+}
+
 // encode writes "<rev>|<json>": the CAS script compares the revision prefix without parsing JSON.
 func encode(sess Session) (string, error) {
-	body, err := json.Marshal(sess)
+	body, err := json.Marshal(wireSession{Session: sess, Seen: sess.Seen})
 	if err != nil {
 		return "", fmt.Errorf("error encoding session: %w", err)
 	}
@@ -131,11 +138,12 @@ func decode(raw string) (Session, error) {
 	if !ok || err != nil {
 		return Session{}, fmt.Errorf("error decoding session: no revision")
 	}
-	sess := Session{Rev: rev}
-	if err := json.Unmarshal([]byte(body), &sess); err != nil {
+	var w wireSession
+	if err := json.Unmarshal([]byte(body), &w); err != nil {
 		return Session{Rev: rev}, fmt.Errorf("error decoding session: %w", err)
 	}
-	sess.Rev = rev
+	sess := w.Session
+	sess.Rev, sess.Seen = rev, w.Seen
 	return sess, nil
 }
 
