@@ -258,6 +258,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "ERRORS: hocvuso %d, floor %d, replies to no waiting chat %d\n", h.Errors, fe, r.LostReplies)
 	}
+	if strings.HasPrefix(r.Store, "embedded") {
+		fmt.Fprintln(w, "\nnote: the targets are for a real Redis (REDIS_URL): the embedded server runs each Lua call in a new\ninterpreter, and on a small machine that CPU is taken from the bots.")
+	}
 	fmt.Fprintln(w, "\ntargets:")
 	for _, t := range r.Targets {
 		verdict := "ok"
