@@ -80,7 +80,7 @@ func splitMultiHost(rawURL string) (multiHost, error) {
 
 // goRedisURL rebuilds a URL in go-redis's own multi-address form: the first address as the
 // host and the others as addr=… options.
-func (m multiHost) goRedisURL(extra url.Values) (string, error) {
+func (m multiHost) goRedisURL() (string, error) {
 	path, query, _ := strings.Cut(m.rest, "?")
 	q, err := url.ParseQuery(query)
 	if err != nil {
@@ -88,11 +88,6 @@ func (m multiHost) goRedisURL(extra url.Values) (string, error) {
 	}
 	for _, a := range m.addrs[1:] {
 		q.Add("addr", a)
-	}
-	for k, vs := range extra {
-		for _, v := range vs {
-			q.Add(k, v)
-		}
 	}
 	scheme := "redis"
 	if m.tls {
@@ -117,7 +112,7 @@ func connectCluster(rawURL string) (redis.UniversalClient, error) {
 	if _, query, ok := strings.Cut(rawURL, "?"); ok {
 		m.rest = "?" + query
 	}
-	u, err := m.goRedisURL(nil)
+	u, err := m.goRedisURL()
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +156,7 @@ func connectSentinel(rawURL string) (redis.UniversalClient, error) {
 		m.userinfo = ""
 	}
 	m.rest = path + "?" + q.Encode()
-	u, err := m.goRedisURL(nil)
+	u, err := m.goRedisURL()
 	if err != nil {
 		return nil, err
 	}
