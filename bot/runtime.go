@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"hocvuso/bot/session"
@@ -11,13 +13,29 @@ import (
 	"hocvuso/i18n"
 )
 
+// DefaultTimeout bounds the work on one event, Redis calls included: a resident is told "busy"
+// rather than left waiting on an unreachable Redis.
+const DefaultTimeout = 8 * time.Second
+
+// DefaultTapWindow is how soon a second press of the same button counts as a double tap.
+const DefaultTapWindow = 10 * time.Second
+
 // Runtime handles events for all chats.
 type Runtime struct {
-	engine *flows.Engine
-	cat    *i18n.Catalog
-	store  *session.Store
-	log    *slog.Logger
-	now    func() time.Time
+	engine    *flows.Engine
+	cat       *i18n.Catalog
+	store     *session.Store
+	log       *slog.Logger
+	now       func() time.Time
+	timeout   time.Duration
+	tapWindow time.Duration
+	admins    Admins
+	started   time.Time
+	counts    counters
+}
+
+type counters struct {
+	handled, duplicates, doubleTaps, sensitive, failed atomic.Int64
 }
 
 // Option configures a Runtime.
@@ -29,12 +47,20 @@ func WithLogger(l *slog.Logger) Option { return func(r *Runtime) { r.log = l } }
 // WithClock sets the clock, for tests.
 func WithClock(now func() time.Time) Option { return func(r *Runtime) { r.now = now } }
 
+// WithTimeout bounds the handling of one event (default DefaultTimeout).
+func WithTimeout(d time.Duration) Option { return func(r *Runtime) { r.timeout = d } }
+
+// WithAdmins sets the user ids allowed to use operator commands.
+func WithAdmins(a Admins) Option { return func(r *Runtime) { r.admins = a } }
+
 // New returns a runtime.
 func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...Option) *Runtime {
-	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now}
+	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now,
+		timeout: DefaultTimeout, tapWindow: DefaultTapWindow}
 	for _, o := range opts {
 		o(r)
 	}
+	r.started = r.now()
 	return r
 }
 
@@ -47,30 +73,134 @@ func (r *Runtime) Store() *session.Store { return r.store }
 // Handle applies one event to its chat's session and returns what to send. An error means the
 // event was not applied (for example, Redis is unreachable); the session is unchanged.
 func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	var out Outcome
+	var err error
+	switch {
+	case ev.Kind == EventPress && strings.HasPrefix(ev.Arg, forgetPrefix):
+		out, err = r.forgetPress(ctx, ev)
+	case ev.Kind == EventCommand && ev.Command == "stats" && r.admins.IsAdmin(ev.UserID):
+		out, err = r.stats(ctx, ev)
+	default:
+		out, err = r.apply(ctx, ev)
+	}
+	if err != nil {
+		r.counts.failed.Add(1)
+		return Outcome{}, fmt.Errorf("error handling %s event: %w", ev.Kind, err)
+	}
+	r.count(out)
+	r.log.DebugContext(ctx, "event handled", "kind", ev.Kind.String(), "where", out.Where,
+		"messages", len(out.Messages), "duplicate", out.Duplicate, "double_tap", out.DoubleTap)
+	return out, nil
+}
+
+func (r *Runtime) count(out Outcome) {
+	switch {
+	case out.Duplicate:
+		r.counts.duplicates.Add(1)
+	case out.DoubleTap:
+		r.counts.doubleTaps.Add(1)
+	default:
+		r.counts.handled.Add(1)
+	}
+}
+
+// apply runs the event through the session and the engine, saving the result atomically.
+func (r *Runtime) apply(ctx context.Context, ev Event) (Outcome, error) {
 	var out Outcome
 	_, err := r.store.Update(ctx, ev.ChatID, func(s *session.Session) (bool, error) {
-		out = Outcome{}
-		if ev.UpdateID != 0 && s.HasSeen(ev.UpdateID) {
+		now := r.now()
+		out = Outcome{Lang: r.langOf(s.State, ev)}
+		if s.HasSeen(ev.UpdateID, now) {
 			out.Duplicate = true
 			return false, nil
 		}
-		in := r.input(ev)
-		st, replies, err := r.engine.Handle(ctx, s.State, in)
+		replies, err := r.step(ctx, s, ev, now, &out)
 		if err != nil {
 			return false, err
 		}
-		s.State = st
 		s.MarkSeen(ev.UpdateID)
-		s.At = r.now().Unix()
-		out.Lang = r.langOf(st, ev)
+		s.At = now.Unix()
+		out.Lang = r.langOf(s.State, ev)
+		out.Where = where(s.State)
 		out.Messages, out.Notice = r.render(out.Lang, replies)
 		return true, nil
 	})
-	if err != nil {
-		return Outcome{}, fmt.Errorf("error handling %s event: %w", ev.Kind, err)
+	return out, err
+}
+
+// step changes the session for one event and returns the replies, as keys.
+func (r *Runtime) step(ctx context.Context, s *session.Session, ev Event, now time.Time, out *Outcome) ([]flows.Reply, error) {
+	if r.isDoubleTap(s, ev, now) {
+		out.DoubleTap = true
+		return []flows.Reply{{Key: KeyDoubleTap, Toast: true}}, nil
 	}
-	r.log.DebugContext(ctx, "event handled", "kind", ev.Kind.String(), "messages", len(out.Messages), "duplicate", out.Duplicate)
-	return out, nil
+	s.Tap = nil
+	if ev.Kind == EventPress {
+		s.Tap = &session.Tap{Msg: ev.MsgID, Data: ev.Arg, At: now.UnixMilli()}
+	}
+	if ev.Kind == EventText || ev.Kind == EventEdited {
+		if _, ok := SensitiveNumber(ev.Arg); ok {
+			r.counts.sensitive.Add(1)
+			// The number is neither passed on, nor kept, nor logged.
+			return []flows.Reply{{Key: KeySensitive}}, nil
+		}
+	}
+	if ev.Kind == EventCommand && ev.Command == "forget" {
+		return []flows.Reply{r.forgetConfirm(s.State)}, nil
+	}
+	var notices []flows.Reply
+	in := r.input(ev)
+	if expired(s) && ev.Kind == EventPress && isStepPress(ev.Arg) {
+		// A button of a session that has expired (or was never saved): say so, then the menu.
+		notices = append(notices, flows.Reply{Key: KeyExpired})
+		in = flows.Input{Kind: flows.Menu, Lang: in.Lang}
+	}
+	st, replies, err := r.engine.Handle(ctx, s.State, in)
+	if err != nil {
+		return nil, err
+	}
+	s.State = st
+	out.Chosen = ev.Kind == EventPress && len(notices) == 0 && !hasKey(replies, flows.KeyStale)
+	return append(notices, replies...), nil
+}
+
+// isDoubleTap: the same button of the same message pressed again within the tap window.
+func (r *Runtime) isDoubleTap(s *session.Session, ev Event, now time.Time) bool {
+	t := s.Tap
+	if ev.Kind != EventPress || t == nil || ev.MsgID == 0 {
+		return false
+	}
+	age := now.UnixMilli() - t.At
+	return t.Msg == ev.MsgID && t.Data == ev.Arg && age >= 0 && age <= r.tapWindow.Milliseconds()
+}
+
+// expired reports a session with nothing in it: never saved, expired, or unreadable.
+func expired(s *session.Session) bool {
+	st := s.State
+	return s.At == 0 && st.Flow == "" && st.Step == "" && st.Token == 0 && st.Lang == ""
+}
+
+func isStepPress(data string) bool {
+	_, _, ok := flows.DecodePress(data)
+	return ok
+}
+
+func hasKey(replies []flows.Reply, key string) bool {
+	for _, rep := range replies {
+		if rep.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func where(st flows.State) string {
+	if st.Flow == "" {
+		return "menu"
+	}
+	return st.Flow + "." + st.Step
 }
 
 // Busy is the message sent when an event could not be handled: the resident may try again.
@@ -78,9 +208,25 @@ func (r *Runtime) Busy(ev Event) Message {
 	return Message{Text: r.cat.Text(r.cat.Match(ev.LangCode), "notice.busy")}
 }
 
+// Sorry is the message sent when handling an event failed unexpectedly (a bug): kind words
+// and the way back to the menu.
+func (r *Runtime) Sorry(ev Event) Message {
+	lang := r.cat.Match(ev.LangCode)
+	return Message{Text: r.cat.Text(lang, KeySorry)}
+}
+
 // Forget deletes everything stored about a chat (the resident blocked the bot, or asked).
 func (r *Runtime) Forget(ctx context.Context, chatID int64) error {
-	return r.store.Delete(ctx, chatID)
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	return r.store.Forget(ctx, chatID)
+}
+
+// Move moves what is stored about a chat to its new id (a group became a supergroup).
+func (r *Runtime) Move(ctx context.Context, from, to int64) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	return r.store.Move(ctx, from, to)
 }
 
 func (r *Runtime) langOf(st flows.State, ev Event) string {
@@ -92,11 +238,12 @@ func (r *Runtime) langOf(st flows.State, ev Event) string {
 
 // commands maps slash commands to engine inputs.
 var commands = map[string]flows.InputKind{
-	"start": flows.Start,
-	"menu":  flows.Menu,
-	"back":  flows.Back,
-	"help":  flows.Help,
-	"lang":  flows.Lang,
+	"start":  flows.Start,
+	"menu":   flows.Menu,
+	"cancel": flows.Menu, // always back to a clean state
+	"back":   flows.Back,
+	"help":   flows.Help,
+	"lang":   flows.Lang,
 }
 
 func (r *Runtime) input(ev Event) flows.Input {

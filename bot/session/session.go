@@ -1,6 +1,13 @@
 // Package session keeps each chat's session in Redis: one small key per chat, saved by
 // compare-and-set on a revision so that two updates of one chat, on one replica or several,
 // never lose each other's effect.
+//
+// De-duplication of re-delivered updates lives inside the session (Seen, Floor), written by the
+// same compare-and-set as the state it produced. A separate "claim" key (SET NX on the update
+// id before handling) would be a second write that can succeed while the state write fails
+// (Redis restarts, the process dies): the update would then be claimed but never applied, and
+// its re-delivery dropped as a duplicate. Here "applied" and "remembered as applied" are one
+// atomic write, so neither can happen without the other.
 package session
 
 import (
@@ -9,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +29,12 @@ import (
 // DefaultTTL is how long an untouched session lives.
 const DefaultTTL = 30 * 24 * time.Hour
 
-// MaxSeen is how many recent update ids a session remembers to drop re-deliveries.
-const MaxSeen = 4
+// MaxSeen is how many recent update ids a session remembers exactly.
+const MaxSeen = 16
+
+// RedeliveryWindow is how long after a chat's last update a re-delivery can still arrive:
+// Telegram keeps an unacknowledged update for 24 hours.
+const RedeliveryWindow = 24 * time.Hour
 
 // MaxRetries bounds how often Update retries after losing a compare-and-set race.
 const MaxRetries = 16
@@ -32,30 +44,47 @@ var ErrConflict = errors.New("session changed concurrently")
 
 // Session is what is stored for one chat.
 type Session struct {
-	Rev   uint64      `json:"-"`           // revision, bumped by every save; 0 means "never saved"
-	State flows.State `json:"st"`          // where the chat is in the flows
-	Seen  []int64     `json:"u,omitempty"` // most recent update ids applied, newest last
-	At    int64       `json:"at,omitempty"`
+	Rev   uint64      `json:"-"`            // revision, bumped by every save; 0 means "never saved"
+	State flows.State `json:"st"`           // where the chat is in the flows
+	Seen  []int64     `json:"u,omitempty"`  // most recent update ids applied, in the order applied
+	Floor int64       `json:"uf,omitempty"` // highest update id that dropped out of Seen
+	At    int64       `json:"at,omitempty"` // unix time of the last applied update
+	Tap   *Tap        `json:"tap,omitempty"`
 }
 
-// HasSeen reports whether update id was already applied.
-func (s *Session) HasSeen(id int64) bool {
-	for _, x := range s.Seen {
-		if x == id {
-			return true
-		}
+// Tap remembers the last button press, to recognise a double tap: the same button of the same
+// message pressed again within a few seconds (two callback updates, or one re-sent by the
+// client). Only our own callback data and Telegram's message id are kept.
+type Tap struct {
+	Msg  int64  `json:"m"`
+	Data string `json:"d"`
+	At   int64  `json:"t"` // unix milliseconds
+}
+
+// HasSeen reports whether update id was already applied. Ids the session remembers exactly are
+// duplicates; so is an id at or below Floor while the chat was active within the re-delivery
+// window (Telegram numbers updates upwards, and restarts the numbering at random only after a
+// week without any update, which such a chat rules out).
+func (s *Session) HasSeen(id int64, now time.Time) bool {
+	if id == 0 {
+		return false
 	}
-	return false
+	if slices.Contains(s.Seen, id) {
+		return true
+	}
+	recent := now.Sub(time.Unix(s.At, 0)) <= RedeliveryWindow
+	return id <= s.Floor && recent
 }
 
-// MarkSeen records update id, keeping only the newest MaxSeen.
+// MarkSeen records update id, keeping only the newest MaxSeen exactly.
 func (s *Session) MarkSeen(id int64) {
 	if id == 0 {
 		return
 	}
 	s.Seen = append(s.Seen, id)
-	if len(s.Seen) > MaxSeen {
-		s.Seen = s.Seen[len(s.Seen)-MaxSeen:]
+	for len(s.Seen) > MaxSeen {
+		s.Floor = max(s.Floor, s.Seen[0])
+		s.Seen = s.Seen[1:]
 	}
 }
 
@@ -86,9 +115,19 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 
 // Key returns the Redis key of a chat's session. The chat id is a hash tag so that every key
 // of one chat lands in the same Redis Cluster slot.
-func (s *Store) Key(chatID int64) string {
-	return s.prefix + ":s:{" + strconv.FormatInt(chatID, 10) + "}"
+func (s *Store) Key(chatID int64) string { return s.ChatKey("s", chatID) }
+
+// ChatKey returns the key of one kind of record about a chat: "<prefix>:<kind>:{<chat id>}".
+// Every key about a chat must be made here, so that Forget finds it by its hash tag.
+func (s *Store) ChatKey(kind string, chatID int64) string {
+	return s.prefix + ":" + kind + ":" + HashTag(chatID)
 }
+
+// HashTag is the part of every key of a chat that names the chat.
+func HashTag(chatID int64) string { return "{" + strconv.FormatInt(chatID, 10) + "}" }
+
+// Prefix returns the key prefix.
+func (s *Store) Prefix() string { return s.prefix }
 
 // Client returns the Redis client of the store.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
@@ -104,8 +143,9 @@ func (s *Store) Load(ctx context.Context, chatID int64) (Session, error) {
 	}
 	sess, err := decode(raw)
 	if err != nil {
-		// A value we cannot read is treated as no session: the resident starts again rather
-		// than being stuck behind a broken key. The next save overwrites it.
+		// A value we cannot read (half-present, or from an older format) is treated as no
+		// session: the resident starts again rather than being stuck behind a broken key.
+		// The revision is kept so the next compare-and-set overwrites it.
 		return Session{Rev: sess.Rev}, nil
 	}
 	return sess, nil
@@ -140,7 +180,8 @@ var casSource string
 var casScript = redis.NewScript(casSource)
 
 // Save writes sess if the stored revision is still sess.Rev, and returns it with the new
-// revision. It returns ErrConflict when another update saved first.
+// revision. It returns ErrConflict when another update saved first. The TTL is refreshed by
+// every save: state and dedupe memory live and expire together, in one key.
 func (s *Store) Save(ctx context.Context, chatID int64, sess Session) (Session, error) {
 	next := sess
 	next.Rev = sess.Rev + 1
@@ -180,7 +221,7 @@ func (s *Store) Update(ctx context.Context, chatID int64, fn func(*Session) (boo
 	return Session{}, fmt.Errorf("error updating session after %d tries: %w", MaxRetries, ErrConflict)
 }
 
-// Delete removes everything stored for the chat.
+// Delete removes the chat's session.
 func (s *Store) Delete(ctx context.Context, chatID int64) error {
 	if err := s.rdb.Del(ctx, s.Key(chatID)).Err(); err != nil {
 		return fmt.Errorf("error deleting session: %w", err)
