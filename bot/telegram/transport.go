@@ -257,3 +257,6 @@ func (t *Transport) sendGroupNote(ctx context.Context, ev bot.Event) {
 	}
 	_ = t.Deliver(ctx, ev.ChatID, lang, "group", []bot.Message{msg})
 }
+
+// Waiting returns how many updates of a chat wait for their turn now (for tests and metrics).
+func (t *Transport) Waiting(chatID int64) int { return t.locks.Waiting(chatID) }
