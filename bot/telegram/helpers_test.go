@@ -41,8 +41,19 @@ func testRedis(t testing.TB) redis.UniversalClient {
 		t.Fatal(err)
 	}
 	c := emb.Client()
+	embeddedOf.Store(c, emb)
 	t.Cleanup(func() { _ = c.Close(); emb.Close() })
 	return c
+}
+
+var embeddedOf sync.Map // client -> *session.Embedded
+
+// passTime lets d pass for key expiry: the embedded server's clock is moved on, a real Redis
+// expires keys by itself (callers wait for the effect).
+func passTime(rdb redis.UniversalClient, d time.Duration) {
+	if emb, ok := embeddedOf.Load(rdb); ok {
+		emb.(*session.Embedded).Server().FastForward(d)
+	}
 }
 
 // uniquePrefix returns a key prefix no other test uses, and deletes its keys at the end.
