@@ -25,7 +25,7 @@ type fakeClock struct {
 	t  time.Time
 }
 
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2025, 12, 3, 9, 0, 0, 0, time.UTC)} }
@@ -238,7 +238,10 @@ func TestCaseC11(t *testing.T) {
 
 // testRedisSame opens a second client on the same server as rdb: another replica's pool.
 func testRedisSame(t testing.TB, rdb redis.UniversalClient) redis.UniversalClient {
-	c := redis.NewClient(rdb.(*redis.Client).Options())
+	o := rdb.(*redis.Client).Options()
+	opts := &redis.Options{Addr: o.Addr, DB: o.DB, Username: o.Username, Password: o.Password}
+	session.Bound(opts)
+	c := redis.NewClient(opts)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }

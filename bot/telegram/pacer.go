@@ -12,7 +12,7 @@ const (
 	chatBurst      = 3
 	groupInterval  = 3 * time.Second
 	groupBurst     = 1
-	globalInterval = time.Second / 30
+	globalInterval = time.Second/30 + time.Millisecond // a hair under 30/s, never over
 	globalBurst    = 1
 )
 
