@@ -32,6 +32,7 @@ type fakeAPI struct {
 	nextMsg  int
 	hooks    map[string]func(c apiCall) (status int, body string, ok bool)
 	wake     chan struct{}
+	waiting  int // long polls held open now
 }
 
 type apiCall struct {
@@ -201,14 +202,26 @@ func (f *fakeAPI) getUpdates(r *http.Request, c *apiCall) (int, string) {
 			}
 			return 200, `{"ok":true,"result":` + string(b) + `}`
 		}
+		f.mu.Lock()
+		f.waiting++
+		f.mu.Unlock()
 		select {
 		case <-wake:
 		case <-deadline:
+			f.doneWaiting()
 			return 200, `{"ok":true,"result":[]}`
 		case <-r.Context().Done():
+			f.doneWaiting()
 			return 200, `{"ok":true,"result":[]}`
 		}
+		f.doneWaiting()
 	}
+}
+
+func (f *fakeAPI) doneWaiting() {
+	f.mu.Lock()
+	f.waiting--
+	f.mu.Unlock()
 }
 
 // readParams reads a JSON body (our getUpdates) or a multipart form (go-telegram/bot).
