@@ -1,7 +1,9 @@
 package session
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -36,6 +38,11 @@ func Bound(opts *redis.Options) {
 	setIfZero(&opts.ReadTimeout, ReadTimeout)
 	setIfZero(&opts.WriteTimeout, WriteTimeout)
 	setIfZero(&opts.PoolTimeout, PoolTimeout)
+	if opts.DialerRetries == 0 {
+		// Redis down means "connection refused" at once: retrying the dial five times (the
+		// default) only delays the busy answer.
+		opts.DialerRetries, opts.DialerRetryTimeout = 2, 50*time.Millisecond
+	}
 	if opts.MaxRetries == 0 {
 		opts.MaxRetries = 2 // a stale pooled connection after a Redis restart is retried once or twice
 	}
@@ -57,4 +64,14 @@ func redactURL(u string) string {
 		rest = "***@" + rest[at+1:]
 	}
 	return scheme + "://" + rest
+}
+
+// UseLogger sends go-redis's own log lines (pool dial failures…) to log, at warning level,
+// instead of the standard logger. It is process-wide, like go-redis's logger.
+func UseLogger(log *slog.Logger) { redis.SetLogger(slogRedis{log}) }
+
+type slogRedis struct{ log *slog.Logger }
+
+func (l slogRedis) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client", "msg", fmt.Sprintf(format, v...))
 }

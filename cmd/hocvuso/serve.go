@@ -83,6 +83,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(c.LogLevel, stderr)
 	slog.SetDefault(log)
+	session.UseLogger(log)
 	cat, lib, err := content(nil, "")
 	if err != nil {
 		return err
