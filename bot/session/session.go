@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,7 +204,7 @@ func (s *Store) Save(ctx context.Context, chatID int64, sess Session) (Session, 
 // when another update saved in between. fn must be free of side effects: it may run more than
 // once. When fn returns false, nothing is saved.
 func (s *Store) Update(ctx context.Context, chatID int64, fn func(*Session) (bool, error)) (Session, error) {
-	for range MaxRetries {
+	for attempt := range MaxRetries {
 		sess, err := s.Load(ctx, chatID)
 		if err != nil {
 			return sess, err
@@ -214,11 +215,28 @@ func (s *Store) Update(ctx context.Context, chatID int64, fn func(*Session) (boo
 		}
 		saved, err := s.Save(ctx, chatID, sess)
 		if errors.Is(err, ErrConflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return Session{}, err
+			}
 			continue
 		}
 		return saved, err
 	}
 	return Session{}, fmt.Errorf("error updating session after %d tries: %w", MaxRetries, ErrConflict)
+}
+
+// backoff waits a short random time after a lost race, growing with the attempt, so that
+// writers contending for one chat do not keep colliding.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("error updating session: %w", ctx.Err())
+	case <-t.C:
+		return nil
+	}
 }
 
 // Delete removes the chat's session.
