@@ -65,7 +65,7 @@ func (t *Transport) Poll(ctx context.Context) error {
 			t.sleep(ctx, backoff)
 			continue
 		}
-		backoff = 0
+		backoff, acked = 0, true // this call carried the offset: Telegram has it
 		t.ready.Store(true)
 		if len(updates) == 0 {
 			continue
