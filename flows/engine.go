@@ -54,6 +54,12 @@ func (e *Engine) Handle(ctx context.Context, st State, in Input) (State, []Reply
 		return st, nil, fmt.Errorf("error handling input: %w", err)
 	}
 	st, notices := e.repair(st)
+	if len(notices) > 0 && answersStep(st, in) {
+		// The press or typed answer was meant for a step that no longer exists: show where the
+		// resident is now instead of applying it to a step they have not seen.
+		st.Mode = ""
+		return st, append(notices, e.current(st)...), nil
+	}
 	var replies []Reply
 	var err error
 	switch in.Kind {
@@ -100,17 +106,30 @@ func (e *Engine) repair(st State) (State, []Reply) {
 		st.Token++
 		return st, []Reply{{Key: KeyFlowUpdated}}
 	}
-	if st.Version != f.Version {
-		st.Version = f.Version
-		back := st.Back[:0:0]
-		for _, id := range st.Back {
-			if f.Step(id) != nil {
-				back = append(back, id)
-			}
+	// Drop back-stack steps the flow no longer has, even when the author forgot to raise the
+	// version: /back to a removed step would otherwise have nothing to show.
+	st.Version = f.Version
+	back := st.Back[:0:0]
+	for _, id := range st.Back {
+		if f.Step(id) != nil {
+			back = append(back, id)
 		}
-		st.Back = back
 	}
+	st.Back = back
 	return st, nil
+}
+
+// answersStep reports whether in answers the step shown (a choice pressed or typed), as
+// opposed to a command or a language choice, which mean the same on any step.
+func answersStep(st State, in Input) bool {
+	switch in.Kind {
+	case Press:
+		_, lang := DecodeLang(in.Arg)
+		return !lang
+	case Text:
+		return st.Mode != ModeLang
+	}
+	return false
 }
 
 func toMenu(st State) State {
@@ -178,12 +197,12 @@ func (e *Engine) press(ctx context.Context, st State, data string) (State, []Rep
 
 // choose applies choice i of what the resident sees now: a guide of the menu or a step button.
 func (e *Engine) choose(ctx context.Context, st State, i int) (State, []Reply, error) {
+	if i < 0 || i >= len(e.labels(st)) {
+		// Only forged callback data gets here (typed numbers are checked against the labels).
+		return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
+	}
 	if st.Flow == "" {
-		flows := e.lib.Flows()
-		if i < 0 || i >= len(flows) {
-			return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
-		}
-		st = e.enter(st, flows[i])
+		st = e.enter(st, e.lib.Flows()[i])
 		return st, e.current(st), nil
 	}
 	st, err := e.move(ctx, st, i)

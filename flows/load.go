@@ -119,13 +119,17 @@ func yamlErrLine(err error) int {
 	return n
 }
 
+// cleanYAMLErr drops the "yaml: line N: " prefix: the line is reported on its own.
 func cleanYAMLErr(err error) string {
-	return strings.TrimPrefix(yamlLineRE.ReplaceAllString(err.Error(), ""), "yaml: ")
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	return strings.TrimPrefix(yamlLineRE.ReplaceAllString(s, ""), ": ")
 }
 
 type parser struct {
 	file string
 	errs []error
+	// lines of the top-level fields, for errors found after parsing
+	titleLine, startLine int
 }
 
 func (p *parser) errorf(line int, step, format string, args ...any) {
@@ -197,6 +201,12 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 		Title:   p.str(fs["title"], "", "title"),
 		Start:   p.str(fs["start"], "", "start"),
 	}
+	if t := fs["title"]; t != nil {
+		p.titleLine = t.Line
+	}
+	if st := fs["start"]; st != nil {
+		p.startLine = st.Line
+	}
 	if kw := fs["keywords"]; kw != nil {
 		if err := kw.Decode(&f.Keywords); err != nil {
 			p.errorf(kw.Line, "", "keywords must be a list of words")
@@ -234,7 +244,7 @@ func (p *parser) required(line int, present map[string]bool) {
 }
 
 func (p *parser) step(n *yaml.Node) *Step {
-	fs := p.fields(n, "", "id", "kind", "text", "image", "buttons")
+	fs := p.fields(n, peekID(n), "id", "kind", "text", "image", "buttons")
 	if fs == nil {
 		return nil
 	}
@@ -252,6 +262,17 @@ func (p *parser) step(n *yaml.Node) *Step {
 		}
 	}
 	return s
+}
+
+// peekID returns the id of a step mapping before its fields are checked, so that an error in
+// any field can name the step.
+func peekID(n *yaml.Node) string {
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "id" && n.Content[i+1].Kind == yaml.ScalarNode {
+			return strings.TrimSpace(n.Content[i+1].Value)
+		}
+	}
+	return ""
 }
 
 func (p *parser) button(n *yaml.Node, step string) Button {

@@ -18,12 +18,19 @@ func Normalize(s string) string {
 	space := false
 	for _, r := range s {
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
 			}
 			space = false
 			b.WriteRune(r)
+		case unicode.Is(unicode.Mn, r):
+			// A combining mark belongs to the letter before it. After anything else it is
+			// dropped: "➡️" ends in U+FE0F (a mark), which must not make "Tiếp theo ➡️"
+			// differ from a typed "tiếp theo".
+			if !space && b.Len() > 0 {
+				b.WriteRune(r)
+			}
 		default:
 			space = true
 		}

@@ -21,7 +21,7 @@ func (p *parser) validate(f *Flow, texts Texts) {
 		f.byID[s.ID] = s
 	}
 	if f.Start != "" && f.byID[f.Start] == nil {
-		p.errorf(0, "", "start names unknown step %q", f.Start)
+		p.errorf(p.startLine, "", "start names unknown step %q", f.Start)
 	}
 	for _, s := range f.Steps {
 		p.checkStep(f, s)
@@ -124,7 +124,7 @@ func (p *parser) checkTexts(f *Flow, texts Texts) {
 			}
 		}
 	}
-	check(0, "", f.Title)
+	check(p.titleLine, "", f.Title)
 	for _, s := range f.Steps {
 		check(s.Line, s.ID, s.Text)
 		for _, b := range s.Buttons {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -227,7 +228,10 @@ type apiResponse struct {
 // getUpdates calls the Bot API directly: go-telegram/bot's own loop ignores retry_after and
 // acknowledges updates before they are handled.
 func (t *Transport) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]*models.Update, error) {
-	body, _ := json.Marshal(getUpdatesRequest{Offset: offset, Limit: limit, Timeout: int(timeout.Seconds()), AllowedUpdates: allowedUpdates})
+	// Telegram takes whole seconds, and 0 means "answer at once": round a shorter timeout up
+	// rather than poll in a tight loop.
+	secs := int(math.Ceil(timeout.Seconds()))
+	body, _ := json.Marshal(getUpdatesRequest{Offset: offset, Limit: limit, Timeout: secs, AllowedUpdates: allowedUpdates})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.apiURL+"/bot"+t.token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("error building getUpdates request")

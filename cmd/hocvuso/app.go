@@ -36,7 +36,7 @@ func content(flowFS fs.FS, flowDir string) (*i18n.Catalog, *flows.Library, error
 // is allowed. The returned function releases what was opened.
 func store(ctx context.Context, url string, allowEmbedded bool, ttl time.Duration) (*session.Store, func(), error) {
 	var rdb redis.UniversalClient
-	closeAll := func() {}
+	var closeAll func()
 	switch {
 	case url != "":
 		c, err := session.Connect(url)
