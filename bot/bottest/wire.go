@@ -94,9 +94,10 @@ func readJSON(body []byte, p map[string]string) error {
 
 // apiError is an error answer of the Bot API.
 type apiError struct {
-	Code        int
-	Description string
-	RetryAfter  int
+	Code            int
+	Description     string
+	RetryAfter      int
+	MigrateToChatID int64
 }
 
 type response struct {
@@ -108,7 +109,8 @@ type response struct {
 }
 
 type parameters struct {
-	RetryAfter int `json:"retry_after,omitempty"`
+	RetryAfter      int   `json:"retry_after,omitempty"`
+	MigrateToChatID int64 `json:"migrate_to_chat_id,omitempty"`
 }
 
 func writeResult(w http.ResponseWriter, result any) {
@@ -117,8 +119,8 @@ func writeResult(w http.ResponseWriter, result any) {
 
 func writeError(w http.ResponseWriter, e apiError) {
 	resp := response{ErrorCode: e.Code, Description: e.Description}
-	if e.RetryAfter > 0 {
-		resp.Parameters = &parameters{RetryAfter: e.RetryAfter}
+	if e.RetryAfter > 0 || e.MigrateToChatID != 0 {
+		resp.Parameters = &parameters{RetryAfter: e.RetryAfter, MigrateToChatID: e.MigrateToChatID}
 	}
 	writeJSON(w, e.Code, resp)
 }

@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"hocvuso/bot/bottest"
 	"io/fs"
 	"math"
 	"strconv"
@@ -51,11 +52,11 @@ func TestCaseC08(t *testing.T) {
 	})
 	t.Run("RefusedButtonsBecomeText", func(t *testing.T) {
 		h := newHarness(t, harnessOpts{})
-		h.api.on("sendMessage", func(c apiCall) (int, string, bool) {
+		h.api.on("sendMessage", func(c apiCall) *bottest.Failure {
 			if strings.Contains(c.Params["reply_markup"], "callback_data") {
-				return 400, `{"ok":false,"error_code":400,"description":"Bad Request: BUTTON_DATA_INVALID"}`, true
+				return &bottest.Failure{Code: 400, Description: "Bad Request: BUTTON_DATA_INVALID"}
 			}
-			return 0, "", false
+			return nil
 		})
 		if err := h.handle(commandUpdate(1, 1001, "/start vneid")); err != nil {
 			t.Fatal(err)

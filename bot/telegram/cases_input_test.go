@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hocvuso/bot"
+	"hocvuso/bot/bottest"
 	"hocvuso/bot/session"
 	"hocvuso/bot/telegram"
 	"hocvuso/flows"
@@ -117,7 +118,7 @@ func TestCaseC04(t *testing.T) {
 	const chat = 1001
 	rdb := testRedis(t)
 	prefix := uniquePrefix(t, rdb)
-	api := newFakeAPI(t, testToken)
+	api := newFakeAPI(t)
 	before := newHarness(t, harnessOpts{rdb: rdb, prefix: prefix, api: api})
 	for i, u := range []string{commandUpdate(1, chat, "/start vneid"), textUpdate(2, chat, "2"), textUpdate(3, chat, "1")} {
 		if err := before.handle(u); err != nil {
@@ -127,8 +128,8 @@ func TestCaseC04(t *testing.T) {
 	data := before.pressData(chat, 0)
 
 	after := newHarness(t, harnessOpts{rdb: rdb, prefix: prefix, api: api}) // a new process
-	api.on("answerCallbackQuery", func(apiCall) (int, string, bool) {
-		return 400, `{"ok":false,"error_code":400,"description":"Bad Request: query is too old and response timeout expired or query ID is invalid"}`, true
+	api.on("answerCallbackQuery", func(apiCall) *bottest.Failure {
+		return &bottest.Failure{Code: 400, Description: "Bad Request: query is too old and response timeout expired or query ID is invalid"}
 	})
 	if err := after.handle(pressUpdate(4, chat, 103, data, "1. Tiếp theo ➡️")); err != nil {
 		t.Fatal(err)
@@ -162,8 +163,8 @@ func TestCaseC05(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.api.on("editMessageReplyMarkup", func(apiCall) (int, string, bool) {
-		return 400, `{"ok":false,"error_code":400,"description":"Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}`, true
+	h.api.on("editMessageReplyMarkup", func(apiCall) *bottest.Failure {
+		return &bottest.Failure{Code: 400, Description: "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}
 	})
 	n := len(h.api.texts(chat))
 	if err := h.handle(commandUpdate(3, chat, "/lang")); err != nil {
@@ -196,7 +197,7 @@ func TestCaseC11(t *testing.T) {
 	const chat = 1001
 	rdb := testRedis(t)
 	prefix := uniquePrefix(t, rdb)
-	api := newFakeAPI(t, testToken)
+	api := newFakeAPI(t)
 	for _, replicas := range []int{1, 2} {
 		t.Run(fmt.Sprintf("%dReplicas", replicas), func(t *testing.T) {
 			a := newHarness(t, harnessOpts{rdb: rdb, prefix: prefix + fmt.Sprint(replicas), api: api, trOpts: []telegram.Option{telegram.WithWebhookSecret("s3cret")}})

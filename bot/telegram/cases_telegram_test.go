@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"hocvuso/bot"
+	"hocvuso/bot/bottest"
 	"hocvuso/bot/telegram"
 )
 
@@ -43,7 +44,9 @@ func (c *virtualClock) Sleeps() []time.Duration {
 	return append([]time.Duration(nil), c.sleeps...)
 }
 
-const tooMany = `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`
+func tooMany(seconds int) *bottest.Failure {
+	return &bottest.Failure{Code: 429, Description: fmt.Sprintf("Too Many Requests: retry after %d", seconds), RetryAfter: seconds}
+}
 
 // C06: Telegram answers 429 with retry_after. Polling waits at least that long; outgoing sends
 // are paced (about 1/s per chat, 30/s overall, 20/min per group) and, on a 429, wait and retry
@@ -54,14 +57,14 @@ func TestCaseC06(t *testing.T) {
 		h := newHarness(t, harnessOpts{trOpts: []telegram.Option{telegram.WithClock(clock.Now, clock.Sleep)}})
 		var mu sync.Mutex
 		refused := 0
-		h.api.on("getUpdates", func(apiCall) (int, string, bool) {
+		h.api.on("getUpdates", func(apiCall) *bottest.Failure {
 			mu.Lock()
 			defer mu.Unlock()
 			if refused < 2 {
 				refused++
-				return 429, fmt.Sprintf(tooMany, 30, 30), true
+				return tooMany(30)
 			}
-			return 0, "", false
+			return nil
 		})
 		h.api.push(commandUpdate(1, 1001, "/start"))
 		stop := h.poll()
@@ -85,21 +88,21 @@ func TestCaseC06(t *testing.T) {
 		calls, early := 0, 0
 		var pausedUntil time.Time
 		var accepted []time.Time
-		h.api.on("sendMessage", func(c apiCall) (int, string, bool) {
+		h.api.on("sendMessage", func(c apiCall) *bottest.Failure {
 			mu.Lock()
 			defer mu.Unlock()
 			calls++
 			now := clock.Now()
 			if now.Before(pausedUntil) {
 				early++ // sent while told to wait
-				return 429, fmt.Sprintf(tooMany, 5, 5), true
+				return tooMany(5)
 			}
 			if calls == 31 || calls == 200 {
 				pausedUntil = now.Add(5 * time.Second)
-				return 429, fmt.Sprintf(tooMany, 5, 5), true
+				return tooMany(5)
 			}
 			accepted = append(accepted, now)
-			return 0, "", false
+			return nil
 		})
 		// A scam alert to 300 residents.
 		for i := range 300 {
@@ -129,11 +132,11 @@ func TestCaseC06(t *testing.T) {
 		h := newHarness(t, harnessOpts{trOpts: []telegram.Option{telegram.WithClock(clock.Now, clock.Sleep)}})
 		var times []time.Time
 		var mu sync.Mutex
-		h.api.on("sendMessage", func(apiCall) (int, string, bool) {
+		h.api.on("sendMessage", func(apiCall) *bottest.Failure {
 			mu.Lock()
 			times = append(times, clock.Now())
 			mu.Unlock()
-			return 0, "", false
+			return nil
 		})
 		msgs := make([]bot.Message, 10)
 		for i := range msgs {
@@ -166,11 +169,11 @@ func TestCaseC07(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.api.on("sendMessage", func(c apiCall) (int, string, bool) {
+	h.api.on("sendMessage", func(c apiCall) *bottest.Failure {
 		if c.Params["chat_id"] == "1001" {
-			return 403, `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`, true
+			return &bottest.Failure{Code: 403, Description: "Forbidden: bot was blocked by the user"}
 		}
-		return 0, "", false
+		return nil
 	})
 	n := len(h.api.callsOf("sendMessage"))
 	err := h.tr.Deliver(ctx, 1001, "vi", "reminder", []bot.Message{{Text: "Nhắc bạn: tiếp tục cài VNeID"}, {Text: "second"}})
@@ -215,11 +218,11 @@ func TestTelegramErrors(t *testing.T) {
 		if err := h.rdb.Set(ctx, h.store.ChatKey("vol", oldID), "record", time.Hour).Err(); err != nil {
 			t.Fatal(err)
 		}
-		h.api.on("sendMessage", func(c apiCall) (int, string, bool) {
+		h.api.on("sendMessage", func(c apiCall) *bottest.Failure {
 			if c.Params["chat_id"] == strconv.Itoa(oldID) {
-				return 400, `{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001000000001}}`, true
+				return &bottest.Failure{Code: 400, Description: "Bad Request: group chat was upgraded to a supergroup chat", MigrateToChatID: -1001000000001}
 			}
-			return 0, "", false
+			return nil
 		})
 		if err := h.tr.Deliver(ctx, oldID, "vi", "group", []bot.Message{{Text: "Xin chào nhóm"}}); err != nil {
 			t.Fatal(err)
@@ -236,11 +239,11 @@ func TestTelegramErrors(t *testing.T) {
 	})
 	t.Run("CannotParseEntities", func(t *testing.T) {
 		h := newHarness(t, harnessOpts{})
-		h.api.on("sendMessage", func(c apiCall) (int, string, bool) {
+		h.api.on("sendMessage", func(c apiCall) *bottest.Failure {
 			if c.Params["parse_mode"] == "HTML" {
-				return 400, `{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: Unsupported start tag \"br\" at byte offset 5"}`, true
+				return &bottest.Failure{Code: 400, Description: "Bad Request: can't parse entities: Unsupported start tag \"br\" at byte offset 5"}
 			}
-			return 0, "", false
+			return nil
 		})
 		if err := h.tr.Deliver(ctx, 1001, "vi", "test", []bot.Message{{Text: "<b>Bước</b> 1<br>&amp; 2"}}); err != nil {
 			t.Fatal(err)
@@ -256,7 +259,7 @@ func TestTelegramErrors(t *testing.T) {
 func TestCaseC09(t *testing.T) {
 	rdb := testRedis(t)
 	prefix := uniquePrefix(t, rdb)
-	api := newFakeAPI(t, testToken)
+	api := newFakeAPI(t)
 	var mu sync.Mutex
 	replica := func(name string) *harness {
 		client := &http.Client{Transport: tagTransport{name}}
@@ -315,14 +318,14 @@ func TestCaseC09(t *testing.T) {
 		clock := newVirtualClock()
 		h := newHarness(t, harnessOpts{trOpts: []telegram.Option{telegram.WithClock(clock.Now, clock.Sleep)}})
 		var n int
-		h.api.on("getUpdates", func(apiCall) (int, string, bool) {
+		h.api.on("getUpdates", func(apiCall) *bottest.Failure {
 			mu.Lock()
 			defer mu.Unlock()
 			if n < 3 {
 				n++
-				return 409, `{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`, true
+				return &bottest.Failure{Code: 409, Description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}
 			}
-			return 0, "", false
+			return nil
 		})
 		h.api.push(commandUpdate(1, 1001, "/start"))
 		stop := h.poll()

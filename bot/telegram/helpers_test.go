@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hocvuso/bot"
+	"hocvuso/bot/bottest"
 	"hocvuso/bot/session"
 	"hocvuso/bot/telegram"
 	"hocvuso/flows"
@@ -23,7 +24,7 @@ import (
 	"hocvuso/i18n"
 )
 
-const testToken = "7000000001:AAtestTOKENmarker"
+const testToken = bottest.Token
 
 // testRedis returns a client on TEST_REDIS_URL when set, else on an embedded server.
 func testRedis(t testing.TB) redis.UniversalClient {
@@ -140,7 +141,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		o.prefix = uniquePrefix(t, o.rdb)
 	}
 	if o.api == nil {
-		o.api = newFakeAPI(t, testToken)
+		o.api = newFakeAPI(t)
 	}
 	sopts := []session.Option{session.WithPrefix(o.prefix)}
 	if o.ttl > 0 {

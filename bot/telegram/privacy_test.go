@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hocvuso/bot"
+	"hocvuso/bot/bottest"
 	"hocvuso/bot/telegram"
 	"hocvuso/flows"
 )
@@ -96,13 +97,13 @@ func redisDump(t *testing.T, h *harness) string {
 // The bot token never appears in logs or errors, whatever fails: a Bot API answering with
 // pages that quote the URL, a failing getUpdates, an unreachable server.
 func TestTokenNeverLeaks(t *testing.T) {
-	const marker = "AAtestTOKENmarker"
+	const marker = "TEST-hocvuso-fake-token"
 	if !strings.Contains(testToken, marker) {
 		t.Fatal("the test token must contain the marker")
 	}
 	h := newHarness(t, harnessOpts{})
-	echo := func(c apiCall) (int, string, bool) {
-		return 502, "<html>502 Bad Gateway for /bot" + testToken + "/" + c.Method + "</html>", true
+	echo := func(c apiCall) *bottest.Failure {
+		return &bottest.Failure{Code: 502, Raw: "<html>502 Bad Gateway for /bot" + testToken + "/" + c.Method + "</html>"}
 	}
 	for _, m := range []string{"sendMessage", "answerCallbackQuery", "editMessageReplyMarkup", "getUpdates", "setWebhook", "deleteWebhook"} {
 		h.api.on(m, echo)
@@ -128,7 +129,8 @@ func TestTokenNeverLeaks(t *testing.T) {
 	errs = append(errs, err)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/getMe") {
-			writeAPI(w, 200, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"b","username":"b"}}`)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"b","username":"b"}}`))
 			return
 		}
 		hj, _ := w.(http.Hijacker)

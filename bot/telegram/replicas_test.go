@@ -20,7 +20,7 @@ func TestReplicasShareOneRedis(t *testing.T) {
 	const chats, perChat = 50, 20
 	rdb := testRedis(t)
 	prefix := uniquePrefix(t, rdb)
-	api := newFakeAPI(t, testToken)
+	api := newFakeAPI(t)
 	secret := telegram.WithWebhookSecret("s")
 	replicas := []*harness{
 		newHarness(t, harnessOpts{rdb: testRedisSame(t, rdb), prefix: prefix, api: api, trOpts: []telegram.Option{secret}}),

@@ -2,7 +2,7 @@ package telegram_test
 
 import (
 	"context"
-	"encoding/json"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -50,7 +50,7 @@ func TestCaseC12(t *testing.T) {
 	t.Run("GraceExpires", func(t *testing.T) {
 		rdb := testRedis(t)
 		prefix := uniquePrefix(t, rdb)
-		api := newFakeAPI(t, testToken)
+		api := newFakeAPI(t)
 		h := newHarness(t, harnessOpts{rdb: rdb, prefix: prefix, api: api, trOpts: []telegram.Option{telegram.WithGrace(300 * time.Millisecond)}})
 		entered := make(chan struct{})
 		saves := 0
@@ -100,20 +100,15 @@ func TestCaseC12(t *testing.T) {
 }
 
 type getUpdatesParams struct {
-	Offset  int64 `json:"offset"`
-	Limit   int   `json:"limit"`
-	Timeout int   `json:"timeout"`
+	Offset  int64
+	Timeout int
 }
 
 func getUpdatesReq(c apiCall) getUpdatesParams {
-	var p getUpdatesParams
-	_ = json.Unmarshal([]byte(c.Params["_json"]), &p)
-	return p
+	off, _ := strconv.ParseInt(c.Params["offset"], 10, 64)
+	to, _ := strconv.Atoi(c.Params["timeout"])
+	return getUpdatesParams{Offset: off, Timeout: to}
 }
 
 // pollsInFlight counts long polls the fake is holding open.
-func pollsInFlight(f *fakeAPI) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.waiting
-}
+func pollsInFlight(f *fakeAPI) int { return f.Polling() }
