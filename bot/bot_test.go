@@ -91,24 +91,6 @@ func TestSensitiveNumberWarning(t *testing.T) {
 	}
 }
 
-func TestParseAdmins(t *testing.T) {
-	a, err := bot.ParseAdmins("42, 7 9")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, want := range map[int64]bool{42: true, 7: true, 9: true, 8: false, 0: false} {
-		if a.IsAdmin(id) != want {
-			t.Errorf("IsAdmin(%d) = %v", id, !want)
-		}
-	}
-	if _, err := bot.ParseAdmins("42,abc"); err == nil {
-		t.Error("a bad id was accepted")
-	}
-	if a, err := bot.ParseAdmins(""); err != nil || a.IsAdmin(42) {
-		t.Error("no ADMIN_IDS must mean no admins")
-	}
-}
-
 // Waiting updates of one chat get the lock in update_id order; the lock table empties.
 func TestChatLocksOrder(t *testing.T) {
 	locks := bot.NewChatLocks()

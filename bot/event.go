@@ -4,6 +4,8 @@
 // and the session is saved by compare-and-set. The transport then delivers the messages.
 package bot
 
+import "context"
+
 // EventKind says what arrived from a chat.
 type EventKind uint8
 
@@ -19,21 +21,48 @@ const (
 // Event is one thing a resident did, in channel-neutral form.
 type Event struct {
 	ChatID   int64
-	UserID   int64 // who did it (for admin checks); 0 when unknown
 	UpdateID int64 // transport's id for de-duplication; 0 when the transport has none
 	MsgID    int64 // for a press: the message whose button was pressed; 0 when unknown
 	Kind     EventKind
 	Command  string
 	Arg      string
 	LangCode string // the client's language (Telegram's language_code), may be empty
-	Name     string // the resident's first name, for greetings; never stored
+	Name     string // the sender's first name, for greetings; stored only for volunteers
+	UserID   int64  // who did it; in a private chat the same as ChatID (0 means ChatID)
+	Group    bool   // a button pressed in a group (the volunteers' group): no session there
+}
+
+// Sender returns who did it: UserID, or ChatID in a private chat.
+func (ev Event) Sender() int64 {
+	if ev.UserID != 0 {
+		return ev.UserID
+	}
+	return ev.ChatID
 }
 
 // Message is one rendered message for a transport to deliver.
 type Message struct {
 	Text    string // Telegram HTML
 	Image   string // https URL of a picture, or ""
+	Upload  *File  // a picture made by the bot (a QR card), sent with Text as its caption
 	Buttons []Button
+}
+
+// File is a picture made by the bot.
+type File struct {
+	Name string // file name, e.g. "vneid-qr.png"
+	Data []byte // PNG
+}
+
+// Delivery is a message for another chat than the event's (a help card for the volunteers'
+// group, a relayed message), or an edit of a message sent before.
+type Delivery struct {
+	ChatID  int64
+	EditID  int64 // when set, replace the text and buttons of this message instead of sending
+	Message Message
+	// OnSent, when set, receives the id of the message once it is sent, so that it can be
+	// edited later (the help card shows who took it).
+	OnSent func(ctx context.Context, messageID int64)
 }
 
 // Button is a rendered button: a choice (Data) or a link (URL).
@@ -53,6 +82,9 @@ type Outcome struct {
 	Chosen    bool   // a press was taken as the resident's choice (not stale, not a double tap)
 	Lang      string // the chat's language after the event
 	Where     string // "flow.step" after the event, for logs (never what the resident typed)
+	Sends     []Delivery
+	// EditPressed replaces the message whose button was pressed (a help card once taken).
+	EditPressed *Message
 }
 
 // Quiet reports whether nothing but the callback answer should be sent.

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -22,12 +21,11 @@ const (
 	KeyForgetDone     = "forget.done"
 	KeyForgetKept     = "forget.kept"
 	KeyForgetStale    = "forget.stale"
-	KeyStats          = "stats.text"
 )
 
 // RuntimeKeys lists the keys above, for catalog checks.
 var RuntimeKeys = []string{KeySensitive, KeyDoubleTap, KeyExpired, KeySorry, KeyButtonFallback,
-	KeyForgetConfirm, KeyForgetYes, KeyForgetNo, KeyForgetDone, KeyForgetKept, KeyForgetStale, KeyStats}
+	KeyForgetConfirm, KeyForgetYes, KeyForgetNo, KeyForgetDone, KeyForgetKept, KeyForgetStale}
 
 // forgetPrefix starts the callback data of the /forget confirmation: "fg:y:<token>" deletes,
 // "fg:n:<token>" keeps. The prompt token ties the answer to the question just asked.
@@ -67,40 +65,4 @@ func (r *Runtime) forgetPress(ctx context.Context, ev Event) (Outcome, error) {
 		out.Messages = []Message{{Text: r.cat.Text(lang, KeyForgetStale)}}
 	}
 	return out, nil
-}
-
-// stats answers an admin's /stats: what this process handled since it started, and how many
-// sessions are stored. Counts only: nothing about any resident.
-func (r *Runtime) stats(ctx context.Context, ev Event) (Outcome, error) {
-	n, err := r.countSessions(ctx)
-	if err != nil {
-		return Outcome{}, err
-	}
-	c := &r.counts
-	params := map[string]string{
-		"Sessions":   strconv.Itoa(n),
-		"Uptime":     r.now().Sub(r.started).Round(1e9).String(),
-		"Handled":    strconv.FormatInt(c.handled.Load(), 10),
-		"Duplicates": strconv.FormatInt(c.duplicates.Load(), 10),
-		"DoubleTaps": strconv.FormatInt(c.doubleTaps.Load(), 10),
-		"Sensitive":  strconv.FormatInt(c.sensitive.Load(), 10),
-		"Failed":     strconv.FormatInt(c.failed.Load(), 10),
-	}
-	lang := r.cat.Match(ev.LangCode)
-	return Outcome{Lang: lang, Where: "stats", Messages: []Message{{Text: r.cat.Render(lang, KeyStats, params)}}}, nil
-}
-
-// maxCounted bounds the session count: past it /stats says "at least".
-const maxCounted = 1_000_000
-
-func (r *Runtime) countSessions(ctx context.Context) (int, error) {
-	iter := r.store.Client().Scan(ctx, 0, r.store.Prefix()+":s:*", 1000).Iterator()
-	n := 0
-	for n < maxCounted && iter.Next(ctx) {
-		n++
-	}
-	if err := iter.Err(); err != nil {
-		return 0, fmt.Errorf("error counting sessions: %w", err)
-	}
-	return n, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"hocvuso/bot/session"
@@ -29,13 +28,7 @@ type Runtime struct {
 	now       func() time.Time
 	timeout   time.Duration
 	tapWindow time.Duration
-	admins    Admins
-	started   time.Time
-	counts    counters
-}
-
-type counters struct {
-	handled, duplicates, doubleTaps, sensitive, failed atomic.Int64
+	addon     Addon
 }
 
 // Option configures a Runtime.
@@ -50,9 +43,6 @@ func WithClock(now func() time.Time) Option { return func(r *Runtime) { r.now = 
 // WithTimeout bounds the handling of one event (default DefaultTimeout).
 func WithTimeout(d time.Duration) Option { return func(r *Runtime) { r.timeout = d } }
 
-// WithAdmins sets the user ids allowed to use operator commands.
-func WithAdmins(a Admins) Option { return func(r *Runtime) { r.admins = a } }
-
 // New returns a runtime.
 func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...Option) *Runtime {
 	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now,
@@ -60,7 +50,6 @@ func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...
 	for _, o := range opts {
 		o(r)
 	}
-	r.started = r.now()
 	return r
 }
 
@@ -75,43 +64,47 @@ func (r *Runtime) Store() *session.Store { return r.store }
 func (r *Runtime) Handle(ctx context.Context, ev Event) (Outcome, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	var out Outcome
-	var err error
-	switch {
-	case ev.Kind == EventPress && strings.HasPrefix(ev.Arg, forgetPrefix):
-		out, err = r.forgetPress(ctx, ev)
-	case ev.Kind == EventCommand && ev.Command == "stats" && r.admins.IsAdmin(ev.UserID):
-		out, err = r.stats(ctx, ev)
-	default:
-		out, err = r.apply(ctx, ev)
-	}
+	out, err := r.handle(ctx, ev)
 	if err != nil {
-		r.counts.failed.Add(1)
 		return Outcome{}, fmt.Errorf("error handling %s event: %w", ev.Kind, err)
 	}
-	r.count(out)
 	r.log.DebugContext(ctx, "event handled", "kind", ev.Kind.String(), "where", out.Where,
 		"messages", len(out.Messages), "duplicate", out.Duplicate, "double_tap", out.DoubleTap)
 	return out, nil
 }
 
-func (r *Runtime) count(out Outcome) {
-	switch {
-	case out.Duplicate:
-		r.counts.duplicates.Add(1)
-	case out.DoubleTap:
-		r.counts.doubleTaps.Add(1)
-	default:
-		r.counts.handled.Add(1)
+func (r *Runtime) handle(ctx context.Context, ev Event) (Outcome, error) {
+	if r.addon != nil {
+		// The addon goes first: during a conversation with a volunteer it relays texts, and
+		// holds back any that carry a number like these (with its own, broader check).
+		out, handled, err := r.addon.Before(ctx, r, ev)
+		if err != nil || handled {
+			return out, err
+		}
 	}
+	if !ev.Group && (ev.Kind == EventText || ev.Kind == EventEdited) {
+		if _, ok := SensitiveNumber(ev.Arg); ok {
+			// The number is neither passed to the engine, nor kept, nor logged.
+			return r.warnSensitive(ctx, ev)
+		}
+	}
+	switch {
+	case ev.Group:
+		return Outcome{}, nil // groups have no session: only the addon acts there
+	case ev.Kind == EventPress && strings.HasPrefix(ev.Arg, forgetPrefix):
+		return r.forgetPress(ctx, ev)
+	}
+	return r.apply(ctx, ev)
 }
 
 // apply runs the event through the session and the engine, saving the result atomically.
 func (r *Runtime) apply(ctx context.Context, ev Event) (Outcome, error) {
 	var out Outcome
+	var ch Change
 	_, err := r.store.Update(ctx, ev.ChatID, func(s *session.Session) (bool, error) {
 		now := r.now()
 		out = Outcome{Lang: r.langOf(s.State, ev)}
+		ch = Change{Before: s.State}
 		if s.HasSeen(ev.UpdateID, now) {
 			out.Duplicate = true
 			return false, nil
@@ -120,11 +113,38 @@ func (r *Runtime) apply(ctx context.Context, ev Event) (Outcome, error) {
 		if err != nil {
 			return false, err
 		}
+		ch.After = s.State
 		s.MarkSeen(ev.UpdateID)
 		s.At = now.Unix()
 		out.Lang = r.langOf(s.State, ev)
 		out.Where = where(s.State)
 		out.Messages, out.Notice = r.render(out.Lang, replies)
+		return true, nil
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	if r.addon != nil && !out.Quiet() {
+		ch.Lang = out.Lang
+		r.addon.After(ctx, r, ev, ch, &out)
+	}
+	return out, nil
+}
+
+// warnSensitive answers a message holding a sensitive number with the safety warning. The
+// chat stays where it was; only the update id is remembered.
+func (r *Runtime) warnSensitive(ctx context.Context, ev Event) (Outcome, error) {
+	var out Outcome
+	_, err := r.store.Update(ctx, ev.ChatID, func(s *session.Session) (bool, error) {
+		now := r.now()
+		out = Outcome{Lang: r.langOf(s.State, ev), Where: where(s.State)}
+		if s.HasSeen(ev.UpdateID, now) {
+			out.Duplicate = true
+			return false, nil
+		}
+		s.MarkSeen(ev.UpdateID)
+		s.At, s.Tap = now.Unix(), nil
+		out.Messages = []Message{{Text: r.cat.Text(out.Lang, KeySensitive)}}
 		return true, nil
 	})
 	return out, err
@@ -139,13 +159,6 @@ func (r *Runtime) step(ctx context.Context, s *session.Session, ev Event, now ti
 	s.Tap = nil
 	if ev.Kind == EventPress {
 		s.Tap = &session.Tap{Msg: ev.MsgID, Data: ev.Arg, At: now.UnixMilli()}
-	}
-	if ev.Kind == EventText || ev.Kind == EventEdited {
-		if _, ok := SensitiveNumber(ev.Arg); ok {
-			r.counts.sensitive.Add(1)
-			// The number is neither passed on, nor kept, nor logged.
-			return []flows.Reply{{Key: KeySensitive}}, nil
-		}
 	}
 	if ev.Kind == EventCommand && ev.Command == "forget" {
 		return []flows.Reply{r.forgetConfirm(s.State)}, nil
@@ -219,6 +232,11 @@ func (r *Runtime) Sorry(ev Event) Message {
 func (r *Runtime) Forget(ctx context.Context, chatID int64) error {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
+	if r.addon != nil {
+		if err := r.addon.Forget(ctx, chatID); err != nil {
+			return err
+		}
+	}
 	return r.store.Forget(ctx, chatID)
 }
 

@@ -372,3 +372,10 @@ func (e *Engine) current(st State) []Reply {
 	}
 	return []Reply{r}
 }
+
+// Current returns what the resident sees at st without changing it: the menu or the step.
+// The runtime uses it to show the step again after a volunteer conversation.
+func (e *Engine) Current(st State) []Reply {
+	st, notices := e.repair(st)
+	return append(notices, e.current(st)...)
+}

@@ -43,8 +43,9 @@ const WaitTimeout = 10 * time.Second
 type Call struct {
 	Method string
 	Params map[string]string
-	Header http.Header // the request's headers (to tell two clients apart)
-	Failed bool        // the call got an error answer (injected by Fail or a Hook)
+	Header http.Header       // the request's headers (to tell two clients apart)
+	Failed bool              // the call got an error answer (injected by Fail or a Hook)
+	Files  map[string][]byte // uploaded files by field ("photo"), e.g. a QR card to decode
 }
 
 // Failure is an error answer a Hook gives instead of the normal result: a Bot API error
@@ -217,13 +218,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError{Code: http.StatusUnauthorized, Description: "Unauthorized"})
 		return
 	}
-	params, err := readParams(r)
+	params, files, err := readParams(r)
 	if err != nil {
 		s.tb.Errorf("bottest: %s: unreadable request: %v", method, err)
 		writeError(w, apiError{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
 		return
 	}
-	call := Call{Method: method, Params: params, Header: r.Header.Clone()}
+	call := Call{Method: method, Params: params, Files: files, Header: r.Header.Clone()}
 	s.mu.Lock()
 	var fail *apiError
 	if q := s.fails[method]; len(q) > 0 {

@@ -17,23 +17,25 @@ const maxBody = 50 << 20
 
 // readParams decodes a request the way the Bot API accepts it: query string, then a
 // multipart form (what go-telegram/bot sends), a JSON object (our getUpdates) or a URL-encoded
-// form. An empty body is no parameters (go-telegram/bot sends getMe that way).
-func readParams(r *http.Request) (map[string]string, error) {
+// form. An empty body is no parameters (go-telegram/bot sends getMe that way). Uploaded files
+// (a photo the bot drew) are returned by form field.
+func readParams(r *http.Request) (map[string]string, map[string][]byte, error) {
 	p := map[string]string{}
+	files := map[string][]byte{}
 	for k, v := range r.URL.Query() {
 		p[k] = v[0]
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
-		return nil, fmt.Errorf("error reading body: %w", err)
+		return nil, nil, fmt.Errorf("error reading body: %w", err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return p, nil
+		return p, files, nil
 	}
 	ct, ctParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
-		err = readMultipart(body, ctParams["boundary"], p)
+		err = readMultipart(body, ctParams["boundary"], p, files)
 	case "application/json":
 		err = readJSON(body, p)
 	case "application/x-www-form-urlencoded":
@@ -46,10 +48,10 @@ func readParams(r *http.Request) (map[string]string, error) {
 	default:
 		err = fmt.Errorf("unsupported content type %q", ct)
 	}
-	return p, err
+	return p, files, err
 }
 
-func readMultipart(body []byte, boundary string, p map[string]string) error {
+func readMultipart(body []byte, boundary string, p map[string]string, files map[string][]byte) error {
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	for {
 		part, err := mr.NextPart()
@@ -59,13 +61,14 @@ func readMultipart(body []byte, boundary string, p map[string]string) error {
 		if err != nil {
 			return fmt.Errorf("error reading multipart form: %w", err)
 		}
-		if part.FileName() != "" {
-			p[part.FormName()] = "file:" + part.FileName()
-			continue
-		}
 		v, err := io.ReadAll(part)
 		if err != nil {
 			return fmt.Errorf("error reading form field %s: %w", part.FormName(), err)
+		}
+		if part.FileName() != "" {
+			p[part.FormName()] = "file:" + part.FileName()
+			files[part.FormName()] = v
+			continue
 		}
 		p[part.FormName()] = string(v)
 	}

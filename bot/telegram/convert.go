@@ -19,6 +19,9 @@ type inbound struct {
 	kicked     bool   // the resident blocked the bot
 	migrateTo  int64  // the group became a supergroup with this id
 	skip       bool   // nothing to do (an update type the bot does not use)
+	groupPress bool   // a button pressed in a group (a help card in the volunteers' group)
+	pressedID  int64  // the message whose button was pressed
+	inline     *models.InlineQuery
 }
 
 // chatKey returns the chat an update belongs to, for ordering; 0 when it has none.
@@ -60,6 +63,9 @@ func convert(u *models.Update, username string) inbound {
 		in.event.LangCode, in.event.UserID = langCode(m.From), userID(m.From)
 	case u.CallbackQuery != nil:
 		convertCallback(&in, u.CallbackQuery)
+	case u.InlineQuery != nil:
+		in.inline = u.InlineQuery
+		return in
 	case u.MyChatMember != nil:
 		m := u.MyChatMember
 		in.kicked = m.Chat.Type == models.ChatTypePrivate && m.NewChatMember.Type == models.ChatMemberTypeBanned
@@ -84,10 +90,15 @@ func convertCallback(in *inbound, q *models.CallbackQuery) {
 		if im := q.Message.InaccessibleMessage; im != nil {
 			in.event.MsgID = int64(im.MessageID)
 		}
+		in.groupPress = !in.private
+		in.event.Group = in.groupPress
 		return
 	}
 	in.private = m.Chat.Type == models.ChatTypePrivate
 	in.event.MsgID = int64(m.ID)
+	in.pressedID = in.event.MsgID
+	in.groupPress = !in.private
+	in.event.Group = in.groupPress
 	if m.ReplyMarkup != nil {
 		for _, row := range m.ReplyMarkup.InlineKeyboard {
 			for _, b := range row {
@@ -103,7 +114,7 @@ func convertMessage(in *inbound, m *models.Message, username string) {
 	in.private = m.Chat.Type == models.ChatTypePrivate
 	in.event.LangCode, in.event.UserID = langCode(m.From), userID(m.From)
 	if m.From != nil {
-		in.event.Name = m.From.FirstName
+		in.event.Name, in.event.UserID = m.From.FirstName, m.From.ID
 	}
 	if m.MigrateToChatID != 0 {
 		in.migrateTo = m.MigrateToChatID

@@ -295,11 +295,15 @@ func TestQueryTooOld(t *testing.T) {
 	})
 }
 
-// TestInlineQuery: an inline query is not handled yet, and must not break anything.
+// TestInlineQuery: without volunteer features an inline query gets an empty answer (Telegram
+// waits for one), and nothing else breaks. With them: TestInlineCards.
 func TestInlineQuery(t *testing.T) {
 	eachMode(t, func(t *testing.T, e *env) {
 		e.deliver(e.update("09-inline-query.json", nil))
-		e.expect()
+		if got := e.fake.Calls("answerInlineQuery"); len(got) != 1 || got[0].Params["results"] != "[]" {
+			t.Fatalf("inline query answered %+v, want one empty answer", got)
+		}
+		e.take()
 		e.deliver(e.start(chatHoa))
 		e.expect(e.menu(chatHoa, "vi", e.state(chatHoa).Token))
 	})

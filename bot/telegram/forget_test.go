@@ -100,25 +100,4 @@ func TestForget(t *testing.T) {
 	})
 }
 
-// /stats is for the ids in ADMIN_IDS only: anyone else gets the ordinary answer to an unknown
-// command, and no numbers.
-func TestAdminOnlyStats(t *testing.T) {
-	const admin, resident = 42, 1001
-	h := newHarness(t, harnessOpts{rtOpts: []bot.Option{bot.WithAdmins(bot.Admins{admin: true})}})
-	for _, u := range []string{commandUpdate(1, resident, "/start vneid"), commandUpdate(2, resident, "/stats"), commandUpdate(3, admin, "/stats")} {
-		if err := h.handle(u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, txt := range h.api.texts(resident) {
-		if strings.Contains(txt, "Thống kê") || strings.Contains(txt, "Phiên đang lưu") {
-			t.Fatalf("a resident saw the stats: %q", txt)
-		}
-	}
-	got := h.api.texts(admin)
-	if len(got) != 1 || !strings.Contains(got[0], "Phiên đang lưu: 1") || !strings.Contains(got[0], "Đã xử lý: 2") {
-		t.Fatalf("admin got %q, want the stats (1 session, 2 handled before)", got)
-	}
-}
-
 func itoa(n int64) string { return fmtInt(n) }

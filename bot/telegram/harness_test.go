@@ -107,8 +107,11 @@ func eachStore(t *testing.T, tk transportKind, fn func(t *testing.T, e *env)) {
 	}
 }
 
+// envOption adds a runtime option made from the env (the volunteer addon needs its store).
+type envOption func(e *env) bot.Option
+
 // newEnv builds the bot; call run to start polling or serving the webhook.
-func newEnv(t *testing.T, sk storeKind, tk transportKind) *env {
+func newEnv(t *testing.T, sk storeKind, tk transportKind, opts ...envOption) *env {
 	t.Helper()
 	e := &env{t: t, kind: tk, next: 734002001}
 	var err error
@@ -120,7 +123,11 @@ func newEnv(t *testing.T, sk storeKind, tk transportKind) *env {
 	}
 	e.store = e.newStore(sk)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rt := bot.New(flows.NewEngine(e.lib, e.cat), e.cat, e.store, bot.WithLogger(log))
+	rtOpts := []bot.Option{bot.WithLogger(log)}
+	for _, o := range opts {
+		rtOpts = append(rtOpts, o(e))
+	}
+	rt := bot.New(flows.NewEngine(e.lib, e.cat), e.cat, e.store, rtOpts...)
 	e.fake = bottest.New(t)
 	e.tr, err = telegram.New(t.Context(), rt, bottest.Token,
 		telegram.WithAPIURL(e.fake.URL()), telegram.WithPollTimeout(pollTimeout),
@@ -327,6 +334,7 @@ type sent struct {
 	Caption    string
 	Keyboard   [][]bottest.Button
 	CallbackID string
+	MessageID  string // edits
 }
 
 func (s sent) String() string {
@@ -337,6 +345,9 @@ func (s sent) String() string {
 	}
 	if s.ChatID != 0 {
 		fmt.Fprintf(&b, " chat=%d", s.ChatID)
+	}
+	if s.MessageID != "" {
+		fmt.Fprintf(&b, " message=%s", s.MessageID)
 	}
 	if s.ParseMode != "" {
 		fmt.Fprintf(&b, " parse_mode=%s", s.ParseMode)
@@ -354,7 +365,8 @@ func (s sent) String() string {
 // knownParams are the parameters the transport may send; anything else fails the test.
 var knownParams = map[string]bool{
 	"chat_id": true, "text": true, "parse_mode": true, "reply_markup": true,
-	"photo": true, "caption": true, "callback_query_id": true,
+	"photo": true, "caption": true, "callback_query_id": true, "message_id": true,
+	"inline_query_id": true, "results": true, "cache_time": true, "is_personal": true,
 }
 
 func toSent(t *testing.T, c bottest.Call) sent {
@@ -370,7 +382,7 @@ func toSent(t *testing.T, c bottest.Call) sent {
 	}
 	p := c.Params
 	s := sent{Method: c.Method, Text: p["text"], ParseMode: p["parse_mode"], Photo: p["photo"],
-		Caption: p["caption"], Keyboard: kb, CallbackID: p["callback_query_id"]}
+		Caption: p["caption"], Keyboard: kb, CallbackID: p["callback_query_id"], MessageID: p["message_id"]}
 	if id := p["chat_id"]; id != "" {
 		if s.ChatID, err = strconv.ParseInt(id, 10, 64); err != nil {
 			t.Errorf("%s: chat_id %q is not a number", c.Method, id)

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,15 +32,17 @@ var ErrBlocked = errors.New("the chat blocked the bot")
 // and returns ErrBlocked; a group that became a supergroup is followed to its new id.
 func (t *Transport) Deliver(ctx context.Context, chatID int64, lang, where string, msgs []bot.Message) error {
 	for _, m := range msgs {
-		if err := t.deliverOne(ctx, &chatID, lang, where, m); err != nil {
+		if _, err := t.deliverOne(ctx, &chatID, lang, where, m); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *Transport) deliverOne(ctx context.Context, chatID *int64, lang, where string, m bot.Message) error {
-	err := t.send(ctx, *chatID, m, models.ParseModeHTML)
+// deliverOne sends one message with every fallback and returns the id of the (last) message
+// sent. chatID follows a group that became a supergroup.
+func (t *Transport) deliverOne(ctx context.Context, chatID *int64, lang, where string, m bot.Message) (int64, error) {
+	id, err := t.send(ctx, *chatID, m, models.ParseModeHTML)
 	var mig *tgbot.MigrateError
 	if errors.As(err, &mig) {
 		t.log.Info("group became a supergroup: following it", "from", *chatID, "to", mig.MigrateToChatID)
@@ -47,35 +50,39 @@ func (t *Transport) deliverOne(ctx context.Context, chatID *int64, lang, where s
 			t.log.Warn("error moving a migrated group's records", "err", merr)
 		}
 		*chatID = int64(mig.MigrateToChatID)
-		err = t.send(ctx, *chatID, m, models.ParseModeHTML)
+		id, err = t.send(ctx, *chatID, m, models.ParseModeHTML)
 	}
 	switch {
 	case err == nil:
-		return nil
+		return id, nil
 	case errors.Is(err, tgbot.ErrorForbidden):
 		// Blocked by the resident (or removed from the group): end the session quietly.
 		t.log.Info("chat blocked the bot: ending its session", "where", where)
 		if ferr := t.forget(ctx, *chatID); ferr != nil {
 			t.log.Warn("error ending a blocked chat's session", "err", ferr)
 		}
-		return ErrBlocked
+		return 0, ErrBlocked
 	case hasDescription(err, "can't parse entities"):
 		t.log.Warn("message has broken HTML: sending it as plain text", "where", where, "err", t.redact(err))
 		m.Text = plainText(m.Text)
-		err = t.send(ctx, *chatID, m, "")
+		id, err = t.send(ctx, *chatID, m, "")
 	case hasDescription(err, "BUTTON_DATA_INVALID"):
 		t.log.Error("Telegram refused the buttons: sending them as text", "where", where, "err", t.redact(err))
-		err = t.send(ctx, *chatID, t.buttonsAsText(lang, m), models.ParseModeHTML)
+		id, err = t.send(ctx, *chatID, t.buttonsAsText(lang, m), models.ParseModeHTML)
 	}
 	if err != nil {
-		return fmt.Errorf("error sending a message (%s): %s", where, t.redact(err))
+		return 0, fmt.Errorf("error sending a message (%s): %s", where, t.redact(err))
 	}
-	return nil
+	return id, nil
 }
 
-// send sends one message (a photo with its caption, then the rest of a long text).
-func (t *Transport) send(ctx context.Context, chatID int64, m bot.Message, mode models.ParseMode) error {
+// send sends one message (a photo with its caption, then the rest of a long text, or a
+// picture the bot made) and returns the id of the (last) message sent.
+func (t *Transport) send(ctx context.Context, chatID int64, m bot.Message, mode models.ParseMode) (int64, error) {
 	markup := keyboard(m.Buttons)
+	if m.Upload != nil {
+		return t.sendUpload(ctx, chatID, m, markup, mode)
+	}
 	if m.Image != "" {
 		caption, rest := m.Text, ""
 		if len([]rune(caption)) > maxCaption {
@@ -85,16 +92,59 @@ func (t *Transport) send(ctx context.Context, chatID int64, m bot.Message, mode 
 		if rest == "" {
 			params.ReplyMarkup = markup
 		}
-		err := t.call(ctx, chatID, func(ctx context.Context) error { _, err := t.api.SendPhoto(ctx, params); return err })
+		id, err := t.sendPhoto(ctx, chatID, params)
 		if err != nil || rest == "" {
-			return err
+			return id, err
 		}
 	}
 	params := &tgbot.SendMessageParams{ChatID: chatID, Text: m.Text, ParseMode: mode}
 	if markup != nil {
 		params.ReplyMarkup = markup
 	}
-	return t.call(ctx, chatID, func(ctx context.Context) error { _, err := t.api.SendMessage(ctx, params); return err })
+	var id int64
+	err := t.call(ctx, chatID, func(ctx context.Context) error {
+		sent, err := t.api.SendMessage(ctx, params)
+		if err == nil {
+			id = int64(sent.ID)
+		}
+		return err
+	})
+	return id, err
+}
+
+func (t *Transport) sendPhoto(ctx context.Context, chatID int64, params *tgbot.SendPhotoParams) (int64, error) {
+	var id int64
+	err := t.call(ctx, chatID, func(ctx context.Context) error {
+		sent, err := t.api.SendPhoto(ctx, params)
+		if err == nil {
+			id = int64(sent.ID)
+		}
+		return err
+	})
+	return id, err
+}
+
+// sendUpload sends a picture the bot made (a QR card) as a photo, the text as its caption.
+func (t *Transport) sendUpload(ctx context.Context, chatID int64, m bot.Message, markup models.ReplyMarkup, mode models.ParseMode) (int64, error) {
+	caption := m.Text
+	if len([]rune(caption)) > maxCaption {
+		caption = string([]rune(caption)[:maxCaption-1]) + "…"
+	}
+	params := &tgbot.SendPhotoParams{ChatID: chatID, Caption: caption, ParseMode: mode}
+	if markup != nil {
+		params.ReplyMarkup = markup
+	}
+	var id int64
+	err := t.call(ctx, chatID, func(ctx context.Context) error {
+		// A fresh reader each attempt: a retry after a 429 must send the whole picture again.
+		params.Photo = &models.InputFileUpload{Filename: m.Upload.Name, Data: bytes.NewReader(m.Upload.Data)}
+		sent, err := t.api.SendPhoto(ctx, params)
+		if err == nil {
+			id = int64(sent.ID)
+		}
+		return err
+	})
+	return id, err
 }
 
 // call makes one paced Bot API call about chatID. A 429 holds every send for retry_after, then

@@ -177,6 +177,9 @@ func (t *Transport) handle(ctx context.Context, in *inbound, tellBusy bool) erro
 	}
 	ev := in.event
 	switch {
+	case in.inline != nil:
+		t.answerInline(ctx, in.inline)
+		return nil
 	case in.skip:
 		return nil
 	case in.migrateTo != 0:
@@ -186,6 +189,8 @@ func (t *Transport) handle(ctx context.Context, in *inbound, tellBusy bool) erro
 	case in.group:
 		t.sendGroupNote(ctx, ev)
 		return nil
+	case in.groupPress:
+		return t.handleGroupPress(ctx, in)
 	case !in.private:
 		return nil
 	}
@@ -211,6 +216,7 @@ func (t *Transport) handle(ctx context.Context, in *inbound, tellBusy bool) erro
 		// The session is saved: re-delivering the update would not resend (it is a duplicate).
 		t.log.Warn("reply not delivered", "where", out.Where, "err", err)
 	}
+	t.deliverAll(ctx, out.Sends)
 	return nil
 }
 

@@ -64,7 +64,11 @@ func store(ctx context.Context, url string, allowEmbedded bool, ttl time.Duratio
 	return session.New(rdb, session.WithTTL(ttl)), closeAll, nil
 }
 
-// runtime wires content and store into a conversation runtime.
-func runtime(cat *i18n.Catalog, lib *flows.Library, st *session.Store, log *slog.Logger) *bot.Runtime {
-	return bot.New(flows.NewEngine(lib, cat), cat, st, bot.WithLogger(log))
+// runtime wires content, store and volunteer features into a conversation runtime.
+func runtime(cat *i18n.Catalog, lib *flows.Library, st *session.Store, log *slog.Logger, addon bot.Addon) *bot.Runtime {
+	opts := []bot.Option{bot.WithLogger(log)}
+	if addon != nil {
+		opts = append(opts, bot.WithAddon(addon))
+	}
+	return bot.New(flows.NewEngine(lib, cat), cat, st, opts...)
 }

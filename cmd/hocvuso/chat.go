@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -26,8 +27,14 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	asJSON := fs.Bool("json", false, "print one JSON object per bot message")
 	chatID := fs.Int64("chat", 1, "chat id; with REDIS_URL set, the same id continues the same session")
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty: embedded store)")
+	name := fs.String("name", "", "your first name, as Telegram would tell the bot (shown to neighbours you help)")
+	qrDir := fs.String("qr-dir", ".", "folder where /share writes QR cards")
+	vc := volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if vc.BotUsername == "" {
+		vc.BotUsername = "hocvuso_bot" // links need a username; -bot or BOT_USERNAME names the real one
 	}
 	cat, lib, err := content(nil, "")
 	if err != nil {
@@ -42,13 +49,13 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer closeStore()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rt := runtime(cat, lib, st, log)
+	rt := runtime(cat, lib, st, log, vc.service(st.Client(), log))
 	if *lang != "" {
 		if err := saveLang(ctx, st, *chatID, *lang); err != nil {
 			return err
 		}
 	}
-	p := &printer{w: stdout, json: *asJSON, color: isTerminal(stdout)}
+	p := &printer{w: stdout, json: *asJSON, color: isTerminal(stdout), qrDir: *qrDir, name: *name}
 	interactive := isTerminal(stdin)
 	if interactive {
 		fmt.Fprintln(stderr, "Type a button's number, or words, or /start /menu /back /help /lang. Ctrl-D ends.")
@@ -74,26 +81,35 @@ func saveLang(ctx context.Context, st *session.Store, chatID int64, lang string)
 	return err
 }
 
-// chatLine turns a typed line into an event, the way Telegram would deliver it.
+// chatLine turns a typed line into an event, the way Telegram would deliver it. A button's
+// number is a press of that button, as a tap would be.
 func chatLine(ctx context.Context, rt *bot.Runtime, chatID int64, line string, p *printer) error {
 	line = strings.TrimSpace(line)
 	if line == "" {
 		return nil
 	}
 	ev := bot.Event{ChatID: chatID, Kind: bot.EventText, Arg: line}
+	if data := p.pressed(line); data != "" {
+		ev = bot.Event{ChatID: chatID, Kind: bot.EventPress, Arg: data}
+	}
 	if strings.HasPrefix(line, "/") {
 		cmd, arg, _ := strings.Cut(line[1:], " ")
 		ev = bot.Event{ChatID: chatID, Kind: bot.EventCommand, Command: strings.ToLower(cmd), Arg: strings.TrimSpace(arg)}
 	}
+	ev.Name = p.name
 	out, err := rt.Handle(ctx, ev)
 	if err != nil {
 		return fmt.Errorf("error handling input: %w", err)
 	}
+	p.keys = nil
 	if out.Notice != "" {
 		p.print(bot.Message{Text: out.Notice})
 	}
 	for _, m := range out.Messages {
 		p.print(m)
+	}
+	for _, d := range out.Sends {
+		p.printTo(d)
 	}
 	return nil
 }
@@ -102,11 +118,55 @@ type printer struct {
 	w     io.Writer
 	json  bool
 	color bool
+	qrDir string
+	name  string
+	keys  map[string]string // what to type -> callback data, for the buttons of the last answer
+}
+
+// pressed returns the callback data of the button whose number or letter was typed.
+func (p *printer) pressed(line string) string { return p.keys[strings.ToLower(line)] }
+
+// key returns what to type to press b: its number, or a letter for buttons without one
+// (volunteer buttons), as a tap would press it in Telegram.
+func (p *printer) key(b bot.Button) string {
+	if b.Data == "" {
+		return ""
+	}
+	if p.keys == nil {
+		p.keys = map[string]string{}
+	}
+	k := fmt.Sprint(b.Number)
+	if b.Number == 0 {
+		k = string(rune('a' + len(p.keys)%26))
+		for p.keys[k] != "" {
+			k += "'"
+		}
+	}
+	p.keys[k] = b.Data
+	return k
+}
+
+// printTo prints a message for another chat (a help card, a relayed message).
+func (p *printer) printTo(d bot.Delivery) {
+	if !p.json {
+		fmt.Fprintf(p.w, "→ chat %d:\n", d.ChatID)
+	}
+	p.print(d.Message)
+}
+
+// saveUpload writes a picture the bot made (a QR card) to the QR folder.
+func (p *printer) saveUpload(f *bot.File) string {
+	path := filepath.Join(p.qrDir, filepath.Base(f.Name))
+	if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+		return "(could not write " + path + ": " + err.Error() + ")"
+	}
+	return path
 }
 
 type jsonButton struct {
 	Label  string `json:"label"`
 	Number int    `json:"number,omitempty"`
+	Key    string `json:"key,omitempty"` // what to type to press it
 	URL    string `json:"url,omitempty"`
 }
 
@@ -114,13 +174,18 @@ type jsonMessage struct {
 	Text    string       `json:"text"`
 	Buttons []jsonButton `json:"buttons"`
 	Image   string       `json:"image,omitempty"`
+	File    string       `json:"file,omitempty"` // where a picture the bot made was written
 }
 
 func (p *printer) print(m bot.Message) {
+	file := ""
+	if m.Upload != nil {
+		file = p.saveUpload(m.Upload)
+	}
 	if p.json {
-		jm := jsonMessage{Text: PlainText(m.Text, false), Image: m.Image, Buttons: []jsonButton{}}
+		jm := jsonMessage{Text: PlainText(m.Text, false), Image: m.Image, File: file, Buttons: []jsonButton{}}
 		for _, b := range m.Buttons {
-			jm.Buttons = append(jm.Buttons, jsonButton{Label: b.Text, Number: b.Number, URL: b.URL})
+			jm.Buttons = append(jm.Buttons, jsonButton{Label: b.Text, Number: b.Number, Key: p.key(b), URL: b.URL})
 		}
 		line, _ := json.Marshal(jm)
 		fmt.Fprintf(p.w, "%s\n", line)
@@ -130,12 +195,15 @@ func (p *printer) print(m bot.Message) {
 	if m.Image != "" {
 		fmt.Fprintln(p.w, "   [picture] "+m.Image)
 	}
+	if file != "" {
+		fmt.Fprintf(p.w, "   [QR card] %s (%d bytes)\n", file, len(m.Upload.Data))
+	}
 	for _, b := range m.Buttons {
 		if b.URL != "" {
 			fmt.Fprintf(p.w, "   [link] %s: %s\n", b.Text, b.URL)
 			continue
 		}
-		fmt.Fprintf(p.w, "   [%d] %s\n", b.Number, b.Text)
+		fmt.Fprintf(p.w, "   [%s] %s\n", p.key(b), b.Text)
 	}
 	fmt.Fprintln(p.w)
 }

@@ -3,6 +3,9 @@
 //	hocvuso serve    serve Telegram (long polling, or a webhook when WEBHOOK_URL is set)
 //	hocvuso chat     chat with the bot in the terminal (same engine, flows and languages)
 //	hocvuso check    validate the flow files and catalogs
+//	hocvuso share    print a guide's deep link and write its QR card
+//	hocvuso stats    totals per guide, language and commune
+//	hocvuso volunteers list|remove|approve
 package main
 
 import (
@@ -22,6 +25,9 @@ Usage:
   hocvuso serve [flags]   serve Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
   hocvuso chat [flags]    chat with the bot in this terminal
   hocvuso check [dir]     validate flow files (default: the built-in library)
+  hocvuso share GUIDE     print a guide's deep link and write its QR card (PNG)
+  hocvuso stats           starts, completions and drop-off per guide, language, commune
+  hocvuso volunteers list | remove ID | approve ID
 
 Run "hocvuso <command> -h" for a command's flags.
 `
@@ -64,6 +70,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runChat(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "share":
+		return runShare(ctx, args[1:], stdout, stderr)
+	case "stats":
+		return runStats(ctx, args[1:], stdout, stderr)
+	case "volunteers":
+		return runVolunteers(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

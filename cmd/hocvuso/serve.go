@@ -13,10 +13,8 @@ import (
 	"os"
 	"time"
 
-	"hocvuso/bot"
 	"hocvuso/bot/session"
 	"hocvuso/bot/telegram"
-	"hocvuso/flows"
 )
 
 // serveConfig is read from the environment; flags override it.
@@ -30,8 +28,8 @@ type serveConfig struct {
 	APIURL        string
 	SessionTTL    time.Duration
 	LogLevel      string
-	AdminIDs      string
 	Grace         time.Duration
+	Volunteers    *volunteerConfig
 }
 
 func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
@@ -44,7 +42,6 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 		APIURL:        envOr("TELEGRAM_API_URL", telegram.DefaultAPIURL),
 		SessionTTL:    envDuration("SESSION_TTL", session.DefaultTTL),
 		LogLevel:      envOr("LOG_LEVEL", "info"),
-		AdminIDs:      os.Getenv("ADMIN_IDS"),
 		Grace:         envDuration("SHUTDOWN_GRACE", telegram.DefaultGrace),
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -56,8 +53,8 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "Bot API server ($TELEGRAM_API_URL)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an idle session is kept ($SESSION_TTL)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error ($LOG_LEVEL)")
-	fs.StringVar(&c.AdminIDs, "admins", c.AdminIDs, "Telegram user ids allowed to use /stats, comma-separated ($ADMIN_IDS)")
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "how long shutdown waits for updates already fetched ($SHUTDOWN_GRACE)")
+	c.Volunteers = volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
@@ -70,14 +67,14 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	return c, nil
 }
 
+// dueEvery is how often help requests nobody took are checked: a resident learns within
+// this much after the timeout that nobody is free.
+const dueEvery = 15 * time.Second
+
 // runServe serves Telegram until ctx is done (SIGINT or SIGTERM): fetching stops, updates
 // already fetched are handled within the grace period and acknowledged, then it returns nil.
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	c, err := loadServeConfig(args, stderr)
-	if err != nil {
-		return err
-	}
-	admins, err := bot.ParseAdmins(c.AdminIDs)
 	if err != nil {
 		return err
 	}
@@ -88,12 +85,16 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := c.Volunteers.check(cat.Languages()); err != nil {
+		return err
+	}
 	st, closeStore, err := store(ctx, c.RedisURL, c.Dev, c.SessionTTL)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	rt := bot.New(flows.NewEngine(lib, cat), cat, st, bot.WithLogger(log), bot.WithAdmins(admins))
+	vols := c.Volunteers.service(st.Client(), log)
+	rt := runtime(cat, lib, st, log, vols)
 	opts := []telegram.Option{telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret),
 		telegram.WithLogger(log), telegram.WithGrace(c.Grace)}
 	if c.WebhookURL == "" {
@@ -104,7 +105,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages(), "admins", len(admins))
+	vols.SetBotUsername(tr.Username())
+	go tr.RunDue(ctx, dueEvery)
+	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages(),
+		"volunteer_chat", c.Volunteers.HelpChatID != 0, "admins", len(c.Volunteers.Admins))
 	if c.WebhookURL == "" {
 		return servePolling(ctx, tr, st, c, log)
 	}

@@ -1,0 +1,91 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"hocvuso/bot"
+)
+
+// handleGroupPress handles a button pressed in a group: the "I'll help" of a help card in the
+// volunteers' group. The group has no session; the runtime's addon decides, and the presser
+// gets its answer as the callback's toast.
+func (t *Transport) handleGroupPress(ctx context.Context, in *inbound) error {
+	unlock := t.locks.Lock(in.event.ChatID, in.event.UpdateID)
+	defer unlock()
+	out, err := t.rt.Handle(ctx, in.event)
+	if err != nil {
+		t.log.Warn("group press not applied", "err", t.redact(err))
+		t.answer(ctx, in, t.rt.Busy(in.event).Text)
+		return err
+	}
+	t.answer(ctx, in, out.Notice)
+	if out.Duplicate {
+		return nil
+	}
+	if out.EditPressed != nil && in.pressedID != 0 {
+		t.edit(ctx, in.event.ChatID, in.pressedID, *out.EditPressed)
+	}
+	_ = t.Deliver(ctx, in.event.ChatID, out.Lang, "group", out.Messages)
+	t.deliverAll(ctx, out.Sends)
+	return nil
+}
+
+// deliverAll delivers messages for other chats (relayed messages, help cards) and edits.
+func (t *Transport) deliverAll(ctx context.Context, ds []bot.Delivery) {
+	for _, d := range ds {
+		if d.EditID != 0 {
+			t.edit(ctx, d.ChatID, d.EditID, d.Message)
+			continue
+		}
+		chat := d.ChatID
+		id, err := t.deliverOne(ctx, &chat, "", "relay", d.Message)
+		switch {
+		case errors.Is(err, ErrBlocked): // that person blocked the bot: already forgotten
+		case err != nil:
+			t.log.Warn("send to another chat failed", "err", t.redact(err))
+		case d.OnSent != nil:
+			d.OnSent(ctx, id)
+		}
+	}
+}
+
+// edit replaces a message's text and buttons (a help card once taken or expired).
+func (t *Transport) edit(ctx context.Context, chatID, msgID int64, m bot.Message) {
+	params := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: int(msgID), Text: m.Text, ParseMode: models.ParseModeHTML}
+	if markup := keyboard(m.Buttons); markup != nil {
+		params.ReplyMarkup = markup
+	}
+	err := t.call(ctx, chatID, func(ctx context.Context) error { _, err := t.api.EditMessageText(ctx, params); return err })
+	if err != nil && !isHarmless(err) {
+		t.log.Warn("edit failed", "err", t.redact(err))
+	}
+}
+
+// RunDue delivers what the runtime says is due (help requests nobody took in time) every
+// interval until ctx is done. Several replicas may run it: the runtime claims each item once.
+func (t *Transport) RunDue(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			t.DeliverDue(ctx)
+		}
+	}
+}
+
+// DeliverDue delivers what is due now, once.
+func (t *Transport) DeliverDue(ctx context.Context) {
+	ds, err := t.rt.Due(ctx)
+	if err != nil {
+		t.log.Warn("checking due items failed", "err", t.redact(err))
+	}
+	t.deliverAll(ctx, ds)
+}
