@@ -123,13 +123,12 @@ type harness struct {
 }
 
 type harnessOpts struct {
-	rdb     redis.UniversalClient
-	prefix  string
-	api     *fakeAPI
-	rtOpts  []bot.Option
-	trOpts  []telegram.Option
-	ttl     time.Duration
-	noFlush bool
+	rdb    redis.UniversalClient
+	prefix string
+	api    *fakeAPI
+	rtOpts []bot.Option
+	trOpts []telegram.Option
+	ttl    time.Duration
 }
 
 func newHarness(t testing.TB, o harnessOpts) *harness {

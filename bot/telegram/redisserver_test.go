@@ -6,7 +6,6 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -87,7 +86,6 @@ func (s *redisServer) client() redis.UniversalClient {
 type latencyProxy struct {
 	ln    net.Listener
 	delay atomic.Int64
-	wg    sync.WaitGroup
 }
 
 func startLatencyProxy(t testing.TB, upstream string) *latencyProxy {
