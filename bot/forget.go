@@ -52,7 +52,7 @@ func (r *Runtime) forgetPress(ctx context.Context, ev Event) (Outcome, error) {
 	out := Outcome{Lang: lang, Where: where(s.State)}
 	switch {
 	case answer == "y" && current:
-		if err := r.store.Forget(ctx, ev.ChatID); err != nil {
+		if err := r.forget(ctx, ev.ChatID); err != nil {
 			return Outcome{}, err
 		}
 		out.Where, out.Chosen = "forgotten", true

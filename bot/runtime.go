@@ -232,6 +232,12 @@ func (r *Runtime) Sorry(ev Event) Message {
 func (r *Runtime) Forget(ctx context.Context, chatID int64) error {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
+	return r.forget(ctx, chatID)
+}
+
+// forget deletes what the addon keeps about the chat (its registry entry, referral code…),
+// then every key of the chat.
+func (r *Runtime) forget(ctx context.Context, chatID int64) error {
 	if r.addon != nil {
 		if err := r.addon.Forget(ctx, chatID); err != nil {
 			return err
