@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -85,7 +86,7 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "HOCVUSO_TEST_MAIN=1", "HOCVUSO_TEST_ARGS=serve -dev",
 		"TELEGRAM_BOT_TOKEN=1:secretTOKEN", "TELEGRAM_API_URL="+srv.URL, "REDIS_URL=", "LISTEN_ADDR=127.0.0.1:0", "WEBHOOK_URL=")
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -101,6 +102,19 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 			t.Fatalf("the bot did not handle its update; stderr:\n%s", stderr.String())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	// Readiness: updates flow and Redis answers.
+	m := regexp.MustCompile(`msg=listening addr=(\S+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no listening address in the logs:\n%s", stderr.String())
+	}
+	resp, err := http.Get("http://" + m[1] + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz answered %d while updates flow", resp.StatusCode)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -123,4 +137,22 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	if strings.Contains(logs, "secretTOKEN") {
 		t.Error("the token appears in the logs")
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the child process writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
