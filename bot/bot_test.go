@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hocvuso/bot"
+	"hocvuso/bot/scamcheck"
 	"hocvuso/bot/session"
 	"hocvuso/flows"
 	"hocvuso/flows/library"
@@ -123,5 +124,37 @@ func TestChatLocksOrder(t *testing.T) {
 	}
 	if locks.Len() != 0 {
 		t.Errorf("%d lock entries left", locks.Len())
+	}
+}
+
+// A forwarded message is checked for scam signs even when it holds a code: the warning comes
+// first, then the check's answer.
+func TestSensitiveNumberInForwardedMessage(t *testing.T) {
+	cat, err := i18n.LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := flows.LoadDir(library.FS, ".", cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, err := session.StartEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	rdb := emb.Client()
+	defer rdb.Close()
+	rt := bot.New(flows.NewEngine(lib, cat, flows.WithChecker(scamcheck.Check)), cat, session.New(rdb))
+	out, err := rt.Handle(context.Background(), bot.Event{ChatID: 1, UpdateID: 1, Kind: bot.EventText, Forwarded: true,
+		Arg: "Mã OTP của bạn là 483920. Cung cấp mã này cho cán bộ để nhận hỗ trợ ngay, nếu không tài khoản sẽ bị khoá."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) < 2 || out.Messages[0].Text != cat.Text("vi", bot.KeySensitive) {
+		t.Fatalf("messages %+v, want the warning, then the check", out.Messages)
+	}
+	if strings.Contains(out.Messages[1].Text, "483920") {
+		t.Error("the code was repeated back")
 	}
 }

@@ -30,6 +30,8 @@ type Event struct {
 	Name     string // the sender's first name, for greetings; stored only for volunteers
 	UserID   int64  // who did it; in a private chat the same as ChatID (0 means ChatID)
 	Group    bool   // a button pressed in a group (the volunteers' group): no session there
+	// Forwarded marks a text forwarded from another chat: the resident wants it checked.
+	Forwarded bool
 }
 
 // Sender returns who did it: UserID, or ChatID in a private chat.

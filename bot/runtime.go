@@ -29,7 +29,13 @@ type Runtime struct {
 	timeout   time.Duration
 	tapWindow time.Duration
 	addon     Addon
+	// awayAfter is the pause after which a resident "comes back": a text then offers to
+	// continue the guide or open the menu.
+	awayAfter time.Duration
 }
+
+// DefaultAwayAfter is how long a pause makes a resident "come back" (WithAwayAfter).
+const DefaultAwayAfter = 3 * time.Hour
 
 // Option configures a Runtime.
 type Option func(*Runtime)
@@ -43,10 +49,13 @@ func WithClock(now func() time.Time) Option { return func(r *Runtime) { r.now = 
 // WithTimeout bounds the handling of one event (default DefaultTimeout).
 func WithTimeout(d time.Duration) Option { return func(r *Runtime) { r.timeout = d } }
 
+// WithAwayAfter sets how long a pause makes a resident "come back" (default DefaultAwayAfter).
+func WithAwayAfter(d time.Duration) Option { return func(r *Runtime) { r.awayAfter = d } }
+
 // New returns a runtime.
 func New(engine *flows.Engine, cat *i18n.Catalog, store *session.Store, opts ...Option) *Runtime {
 	r := &Runtime{engine: engine, cat: cat, store: store, log: slog.Default(), now: time.Now,
-		timeout: DefaultTimeout, tapWindow: DefaultTapWindow}
+		timeout: DefaultTimeout, tapWindow: DefaultTapWindow, awayAfter: DefaultAwayAfter}
 	for _, o := range opts {
 		o(r)
 	}
@@ -80,12 +89,6 @@ func (r *Runtime) handle(ctx context.Context, ev Event) (Outcome, error) {
 		out, handled, err := r.addon.Before(ctx, r, ev)
 		if err != nil || handled {
 			return out, err
-		}
-	}
-	if !ev.Group && (ev.Kind == EventText || ev.Kind == EventEdited) {
-		if _, ok := SensitiveNumber(ev.Arg); ok {
-			// The number is neither passed to the engine, nor kept, nor logged.
-			return r.warnSensitive(ctx, ev)
 		}
 	}
 	switch {
@@ -131,25 +134,6 @@ func (r *Runtime) apply(ctx context.Context, ev Event) (Outcome, error) {
 	return out, nil
 }
 
-// warnSensitive answers a message holding a sensitive number with the safety warning. The
-// chat stays where it was; only the update id is remembered.
-func (r *Runtime) warnSensitive(ctx context.Context, ev Event) (Outcome, error) {
-	var out Outcome
-	_, err := r.store.Update(ctx, ev.ChatID, func(s *session.Session) (bool, error) {
-		now := r.now()
-		out = Outcome{Lang: r.langOf(s.State, ev), Where: where(s.State)}
-		if s.HasSeen(ev.UpdateID, now) {
-			out.Duplicate = true
-			return false, nil
-		}
-		s.MarkSeen(ev.UpdateID)
-		s.At, s.Tap = now.Unix(), nil
-		out.Messages = []Message{{Text: r.cat.Text(out.Lang, KeySensitive)}}
-		return true, nil
-	})
-	return out, err
-}
-
 // step changes the session for one event and returns the replies, as keys.
 func (r *Runtime) step(ctx context.Context, s *session.Session, ev Event, now time.Time, out *Outcome) ([]flows.Reply, error) {
 	if r.isDoubleTap(s, ev, now) {
@@ -163,8 +147,12 @@ func (r *Runtime) step(ctx context.Context, s *session.Session, ev Event, now ti
 	if ev.Kind == EventCommand && ev.Command == "forget" {
 		return []flows.Reply{r.forgetConfirm(s.State)}, nil
 	}
-	var notices []flows.Reply
+	notices, stop := r.sensitive(s, ev)
+	if stop {
+		return notices, nil
+	}
 	in := r.input(ev)
+	in.Away = r.away(s.At)
 	if expired(s) && ev.Kind == EventPress && isStepPress(ev.Arg) {
 		// A button of a session that has expired (or was never saved): say so, then the menu.
 		notices = append(notices, flows.Reply{Key: KeyExpired})
@@ -177,6 +165,39 @@ func (r *Runtime) step(ctx context.Context, s *session.Session, ev Event, now ti
 	s.State = st
 	out.Chosen = ev.Kind == EventPress && len(notices) == 0 && !hasKey(replies, flows.KeyStale)
 	return append(notices, replies...), nil
+}
+
+// sensitive answers a text holding what looks like an ID, OTP or card number with the safety
+// warning. stop is true when the text must go no further: the number is neither passed to
+// the engine, nor kept, nor logged. A message the resident wants checked for scam signs
+// (forwarded, or sent on a check step) is checked all the same, a code in it being a sign in
+// itself: the warning then comes first.
+func (r *Runtime) sensitive(s *session.Session, ev Event) (notices []flows.Reply, stop bool) {
+	if ev.Kind != EventText && ev.Kind != EventEdited {
+		return nil, false
+	}
+	if _, ok := SensitiveNumber(ev.Arg); !ok {
+		return nil, false
+	}
+	warning := []flows.Reply{{Key: KeySensitive}}
+	if ev.Kind == EventEdited || !r.checksText(s.State, ev) {
+		s.Tap = nil
+		return warning, true
+	}
+	return warning, false
+}
+
+// checksText reports whether a text is checked for scam signs: forwarded, or sent on a check
+// step.
+func (r *Runtime) checksText(st flows.State, ev Event) bool {
+	if ev.Forwarded {
+		return true
+	}
+	if st.Flow == "" || st.Mode != "" {
+		return false
+	}
+	f := r.engine.Library().Flow(st.Flow)
+	return f != nil && f.Step(st.Step) != nil && f.Step(st.Step).Kind == flows.KindCheck
 }
 
 // isDoubleTap: the same button of the same message pressed again within the tap window.
@@ -260,6 +281,12 @@ func (r *Runtime) langOf(st flows.State, ev Event) string {
 	return r.cat.Match(ev.LangCode)
 }
 
+// away reports whether a session last touched at (Unix seconds) was left long enough ago
+// that the resident is "coming back".
+func (r *Runtime) away(at int64) bool {
+	return at > 0 && r.now().Sub(time.Unix(at, 0)) >= r.awayAfter
+}
+
 // commands maps slash commands to engine inputs.
 var commands = map[string]flows.InputKind{
 	"start":  flows.Start,
@@ -280,7 +307,7 @@ func (r *Runtime) input(ev Event) flows.Input {
 		}
 		in.Kind, in.Arg = flows.Text, "/"+ev.Command
 	case EventText:
-		in.Kind = flows.Text
+		in.Kind, in.Forwarded = flows.Text, ev.Forwarded
 	case EventPress:
 		in.Kind = flows.Press
 	case EventEdited:
@@ -296,7 +323,7 @@ func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string)
 	var msgs []Message
 	var notice string
 	for _, rep := range replies {
-		text := r.cat.Render(lang, rep.Key, rep.Params)
+		text := flows.Compose(r.cat, lang, rep)
 		if rep.Toast && notice == "" {
 			notice = text
 			continue

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,13 @@ type rtHarness struct {
 	store *session.Store
 	emb   *session.Embedded
 	rdb   redis.UniversalClient
+	eng   *flows.Engine
+}
+
+// stepText is the text a step is shown with (its counter above, shared lines below).
+func (h *rtHarness) stepText(lang, flow, step string) string {
+	f := h.eng.Library().Flow(flow)
+	return flows.Compose(h.cat, lang, h.eng.Current(flows.State{Flow: flow, Version: f.Version, Step: step})[0])
 }
 
 func mustRuntimeHarness(t *testing.T, opts ...session.Option) *rtHarness {
@@ -46,9 +54,10 @@ func mustRuntimeHarness(t *testing.T, opts ...session.Option) *rtHarness {
 	rdb := emb.Client()
 	t.Cleanup(func() { _ = rdb.Close(); emb.Close() })
 	store := session.New(rdb, opts...)
-	rt := New(flows.NewEngine(lib, cat), cat, store,
+	eng := flows.NewEngine(lib, cat)
+	rt := New(eng, cat, store,
 		WithClock(func() time.Time { return rtNow }), WithLogger(slog.New(slog.DiscardHandler)))
-	return &rtHarness{rt: rt, cat: cat, store: store, emb: emb, rdb: rdb}
+	return &rtHarness{rt: rt, cat: cat, store: store, emb: emb, rdb: rdb, eng: eng}
 }
 
 func (h *rtHarness) handle(t *testing.T, ev Event) Outcome {
@@ -87,7 +96,7 @@ func TestRuntimeSavesState(t *testing.T) {
 	if out.Duplicate || out.Lang != "vi" || out.Notice != "" {
 		t.Fatalf("outcome %+v", out)
 	}
-	want := []Message{{Text: h.cat.Text("vi", "vneid.os"), Buttons: []Button{
+	want := []Message{{Text: h.stepText("vi", "vneid", "os"), Buttons: []Button{
 		{Text: h.cat.Text("vi", "vneid.btn.android"), Number: 1, Data: flows.EncodePress(1, 0)},
 		{Text: h.cat.Text("vi", "vneid.btn.iphone"), Number: 2, Data: flows.EncodePress(1, 1)},
 	}}}
@@ -95,21 +104,21 @@ func TestRuntimeSavesState(t *testing.T) {
 		t.Fatalf("messages:\n got  %+v\n want %+v", out.Messages, want)
 	}
 	sess := h.load(t)
-	wantSess := session.Session{Rev: 1, State: flows.State{Flow: "vneid", Version: 1, Step: "os", Ref: "ABC", Token: 1},
+	wantSess := session.Session{Rev: 1, State: flows.State{Flow: "vneid", Version: h.eng.Library().Flow("vneid").Version, Step: "os", Ref: "ABC", Token: 1},
 		Seen: []int64{10}, At: rtNow.Unix()}
 	if !reflect.DeepEqual(sess, wantSess) {
 		t.Fatalf("stored %+v, want %+v", sess, wantSess)
 	}
 
 	out = h.handle(t, Event{UpdateID: 11, Kind: EventPress, Arg: flows.EncodePress(1, 1), LangCode: "vi-VN"})
-	if got := texts(out); len(got) != 1 || got[0] != h.cat.Text("vi", "vneid.store_iphone") {
+	if got := texts(out); len(got) != 1 || got[0] != h.stepText("vi", "vneid", "get_iphone") {
 		t.Fatalf("after pressing iPhone: %q", got)
 	}
 	if links := out.Messages[0].Buttons[0]; links.URL == "" || links.Number != 0 || links.Data != "" {
 		t.Fatalf("the store link: %+v", links)
 	}
 	sess = h.load(t)
-	if sess.Rev != 2 || sess.State.Step != "store_iphone" || !reflect.DeepEqual(sess.Seen, []int64{10, 11}) {
+	if sess.Rev != 2 || sess.State.Step != "get_iphone" || !reflect.DeepEqual(sess.Seen, []int64{10, 11}) {
 		t.Fatalf("stored %+v", sess)
 	}
 }
@@ -216,13 +225,13 @@ func TestRuntimeInputs(t *testing.T) {
 	tcs := []struct {
 		name string
 		ev   Event
-		keys []string // message keys of the texts, in vi
+		keys []string // message keys of the texts, in vi, or "flow/step" for a step
 	}{
 		{"unknown command is text", Event{Kind: EventCommand, Command: "foo"}, []string{flows.KeyMenuHint, flows.KeyMenu}},
 		{"help", Event{Kind: EventCommand, Command: "help"}, []string{flows.KeyHelp, flows.KeyMenu}},
 		{"sticker", Event{Kind: EventMedia, Arg: "sticker"}, []string{flows.KeyUnknownMedia, flows.KeyMenu}},
 		{"edited", Event{Kind: EventEdited, Arg: "ignored"}, []string{flows.KeyEdited, flows.KeyMenu}},
-		{"keyword", Event{Kind: EventText, Arg: "Định danh"}, []string{"vneid.os"}},
+		{"keyword", Event{Kind: EventText, Arg: "Định danh"}, []string{"vneid/os"}},
 	}
 	for _, tc := range tcs {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,6 +239,10 @@ func TestRuntimeInputs(t *testing.T) {
 			out := h.handle(t, tc.ev)
 			var want []string
 			for _, k := range tc.keys {
+				if flow, step, ok := strings.Cut(k, "/"); ok {
+					want = append(want, h.stepText("vi", flow, step))
+					continue
+				}
 				want = append(want, h.cat.Text("vi", k))
 			}
 			if got := texts(out); !reflect.DeepEqual(got, want) {
@@ -249,7 +262,7 @@ func TestRuntimeStaleButton(t *testing.T) {
 	if out.Notice != h.cat.Text("vi", flows.KeyStale) {
 		t.Fatalf("notice %q", out.Notice)
 	}
-	if got := texts(out); len(got) != 1 || got[0] != h.cat.Text("vi", "vneid.store_android") {
+	if got := texts(out); len(got) != 1 || got[0] != h.stepText("vi", "vneid", "get_android") {
 		t.Fatalf("texts %q, want the current step only", got)
 	}
 }

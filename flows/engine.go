@@ -25,23 +25,45 @@ const (
 	KeyUnknownMedia = "fallback.media"
 	KeyEdited       = "fallback.edited"
 	KeyBtnMenu      = "btn.menu"
+	KeyBtnContinue  = "btn.continue"
+	KeyResume       = "resume.offer"      // {{.Guide}}
+	KeyResumeStep   = "resume.offer_step" // {{.Guide}} {{.N}} {{.Of}}
+	KeyScore        = "quiz.score"        // {{.Right}} {{.Total}}
+	KeyCheckFound   = "check.found"
+	KeyCheckNone    = "check.none"
+	KeyCheckMedia   = "check.media"
+	KeyReport       = "report.where" // where to report a scam, with its "last checked" date
 )
 
-// EngineKeys lists the keys above, for catalog checks.
+// EngineKeys lists the keys above and those the loader adds, for catalog checks.
 var EngineKeys = []string{KeyMenu, KeyMenuHint, KeyHelp, KeyLangPick, KeyLangChanged, KeyLangName,
-	KeyStale, KeyFlowUpdated, KeyUnknownText, KeyUnknownMedia, KeyEdited, KeyBtnMenu}
+	KeyStale, KeyFlowUpdated, KeyUnknownText, KeyUnknownMedia, KeyEdited, KeyBtnMenu,
+	KeyBtnContinue, KeyResume, KeyResumeStep, KeyScore, KeyBtnWorked, KeyBtnDidntWork, KeyCounter,
+	KeyCheckFound, KeyCheckNone, KeyCheckMedia, KeyReport}
 
 // Engine walks residents through the flows of a library. Handle is pure and deterministic:
 // the same state and input always give the same new state and replies.
 type Engine struct {
-	lib   *Library
-	texts Texts
+	lib     *Library
+	texts   Texts
+	checker Checker
 }
+
+// EngineOption configures an Engine.
+type EngineOption func(*Engine)
+
+// WithChecker sets the message check used by check steps and forwarded messages. Without
+// one, such texts are answered like any text the engine does not understand.
+func WithChecker(c Checker) EngineOption { return func(e *Engine) { e.checker = c } }
 
 // NewEngine returns an engine over lib. texts gives button labels, so that typed words can be
 // matched against them, and the languages offered by the picker.
-func NewEngine(lib *Library, texts Texts) *Engine {
-	return &Engine{lib: lib, texts: texts}
+func NewEngine(lib *Library, texts Texts, opts ...EngineOption) *Engine {
+	e := &Engine{lib: lib, texts: texts}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
 // Library returns the engine's flows.
@@ -81,11 +103,7 @@ func (e *Engine) Handle(ctx context.Context, st State, in Input) (State, []Reply
 	case Text:
 		st, replies, err = e.text(ctx, st, in)
 	case Media:
-		key := KeyUnknownMedia
-		if in.Arg == "edited" {
-			key = KeyEdited
-		}
-		replies = append([]Reply{{Key: key}}, e.current(st)...)
+		st, replies = e.media(st, in)
 	default:
 		return st, nil, fmt.Errorf("error handling input: unknown kind %d", in.Kind)
 	}
@@ -127,13 +145,14 @@ func answersStep(st State, in Input) bool {
 		_, lang := DecodeLang(in.Arg)
 		return !lang
 	case Text:
-		return st.Mode != ModeLang
+		return st.Mode != ModeLang && !in.Forwarded
 	}
 	return false
 }
 
 func toMenu(st State) State {
 	st.Flow, st.Version, st.Step, st.Back, st.Mode = "", 0, "", nil, ""
+	st.Asked, st.Right = 0, 0
 	st.Token++
 	return st
 }
@@ -150,6 +169,10 @@ func ParsePayload(p string) (flow, ref string, ok bool) {
 }
 
 func (e *Engine) start(st State, payload string) (State, []Reply) {
+	if payload == "" && e.resumable(st) {
+		// A resident who types /start in the middle of a guide is usually coming back to it.
+		return e.offerResume(st)
+	}
 	id, ref, ok := ParsePayload(payload)
 	f := e.lib.Flow(id)
 	if !ok || f == nil {
@@ -166,6 +189,7 @@ func (e *Engine) start(st State, payload string) (State, []Reply) {
 
 func (e *Engine) enter(st State, f *Flow) State {
 	st.Flow, st.Version, st.Step, st.Back, st.Mode = f.ID, f.Version, f.Start, nil, ""
+	st.Asked, st.Right = 0, 0
 	st.Token++
 	return st
 }
@@ -191,38 +215,73 @@ func (e *Engine) press(ctx context.Context, st State, data string) (State, []Rep
 	if !ok || tok != st.Token {
 		return st, append([]Reply{{Key: KeyStale, Toast: true}}, e.current(st)...), nil
 	}
-	st.Mode = ""
+	if st.Mode == ModeLang {
+		st.Mode = ""
+	}
 	return e.choose(ctx, st, i)
 }
 
-// choose applies choice i of what the resident sees now: a guide of the menu or a step button.
+// choose applies choice i of what the resident sees now: a guide of the menu, the resume
+// offer, or a step button.
 func (e *Engine) choose(ctx context.Context, st State, i int) (State, []Reply, error) {
 	if i < 0 || i >= len(e.labels(st)) {
 		// Only forged callback data gets here (typed numbers are checked against the labels).
 		return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
 	}
-	if st.Flow == "" {
+	switch {
+	case st.Flow == "":
 		st = e.enter(st, e.lib.Flows()[i])
 		return st, e.current(st), nil
+	case st.Mode == ModeResume && i == 0:
+		st.Mode = ""
+		st.Token++
+		return st, e.current(st), nil
+	case st.Mode == ModeResume:
+		st = toMenu(st)
+		return st, e.current(st), nil
 	}
-	st, err := e.move(ctx, st, i)
+	step := e.lib.Flow(st.Flow).Step(st.Step)
+	choices := step.Choices()
+	var pre []Reply
+	if step.Kind == KindQuestion {
+		st, pre = e.answer(st, step, choices[i])
+	}
+	st, err := e.move(ctx, st, choiceEvent(i, choices[i]))
 	if err != nil {
 		return st, nil, err
 	}
-	return st, e.current(st), nil
+	return st, append(pre, e.current(st)...), nil
 }
 
-// move fires the fsm event of choice i. The FSM is built for this one call from the stored
-// state, never cached, so a failed or cancelled transition cannot wedge a chat.
-func (e *Engine) move(ctx context.Context, st State, i int) (State, error) {
+// answer records the answer to a question in the score and returns its feedback.
+func (e *Engine) answer(st State, step *Step, b Button) (State, []Reply) {
+	bit := uint32(1) << e.lib.Flow(st.Flow).questions[step.ID]
+	st.Asked |= bit
+	if b.Right {
+		st.Right |= bit
+	} else {
+		st.Right &^= bit
+	}
+	return st, []Reply{{Key: b.Feedback}}
+}
+
+// move fires an fsm event of the current step. The FSM is built for this one call from the
+// stored state, never cached, so a failed or cancelled transition cannot wedge a chat.
+func (e *Engine) move(ctx context.Context, st State, event string) (State, error) {
 	machine := fsm.NewFSM(st.Step, e.lib.Events(st.Flow), nil)
-	err := machine.Event(ctx, eventName(st.Step, i))
+	err := machine.Event(ctx, event)
 	var noTransition fsm.NoTransitionError
 	if err != nil && !errors.As(err, &noTransition) {
-		return st, fmt.Errorf("error moving %s from step %q by choice %d: %w", st.Flow, st.Step, i, err)
+		return st, fmt.Errorf("error moving %s from step %q by %q: %w", st.Flow, st.Step, event, err)
 	}
 	to := machine.Current()
 	if to == MenuTarget {
+		return toMenu(st), nil
+	}
+	if id, ok := strings.CutPrefix(to, GuidePrefix); ok {
+		if f := e.lib.Flow(id); f != nil {
+			return e.enter(st, f), nil
+		}
 		return toMenu(st), nil
 	}
 	st.Back = append(st.Back, st.Step)
@@ -236,6 +295,9 @@ func (e *Engine) move(ctx context.Context, st State, i int) (State, error) {
 
 func (e *Engine) text(ctx context.Context, st State, in Input) (State, []Reply, error) {
 	text := in.Arg
+	if in.Forwarded && e.checker != nil {
+		return e.check(ctx, st, in)
+	}
 	if st.Mode == ModeLang {
 		st.Mode = ""
 		if tag := e.matchLang(text); tag != "" {
@@ -243,10 +305,19 @@ func (e *Engine) text(ctx context.Context, st State, in Input) (State, []Reply, 
 			return st, replies, nil
 		}
 	}
+	if in.Away && st.Mode != ModeResume && e.resumable(st) && !e.awaitsCheck(st) {
+		// (A check step asked for exactly this message: it is checked, pause or not.)
+		st, replies := e.offerResume(st)
+		return st, replies, nil
+	}
 	if i, ok := e.matchChoice(st, langOf(st, in), text); ok {
 		return e.choose(ctx, st, i)
 	}
-	if st.Flow == "" {
+	if e.awaitsCheck(st) && e.checker != nil {
+		return e.check(ctx, st, in)
+	}
+	if st.Flow == "" || st.Mode == ModeResume {
+		// The menu, and the resume offer (which includes the menu), answer keywords.
 		if f := e.matchKeyword(text); f != nil {
 			st = e.enter(st, f)
 			return st, e.current(st), nil
@@ -256,14 +327,59 @@ func (e *Engine) text(ctx context.Context, st State, in Input) (State, []Reply, 
 	return st, append([]Reply{{Key: KeyUnknownText}}, e.current(st)...), nil
 }
 
+func (e *Engine) media(st State, in Input) (State, []Reply) {
+	if in.Away && st.Mode != ModeResume && e.resumable(st) {
+		return e.offerResume(st)
+	}
+	key := KeyUnknownMedia
+	switch {
+	case in.Arg == "edited":
+		key = KeyEdited
+	case e.awaitsCheck(st):
+		key = KeyCheckMedia
+	}
+	return st, append([]Reply{{Key: key}}, e.current(st)...)
+}
+
+// resumable reports whether the resident is inside a guide, somewhere worth coming back to.
+func (e *Engine) resumable(st State) bool {
+	if st.Flow == "" || st.Mode == ModeLang {
+		return false
+	}
+	return e.lib.Flow(st.Flow).Step(st.Step).Kind != KindEnd
+}
+
+func (e *Engine) offerResume(st State) (State, []Reply) {
+	st.Mode = ModeResume
+	st.Token++
+	return st, e.current(st)
+}
+
+func (e *Engine) resumeOffer(st State) Reply {
+	f := e.lib.Flow(st.Flow)
+	r := Reply{Key: KeyResume, Texts: map[string]string{"Guide": f.Title}}
+	if _, n, of, ok := f.Counter(st.Step); ok {
+		r.Key = KeyResumeStep
+		r.Params = map[string]string{"N": strconv.Itoa(n), "Of": strconv.Itoa(of)}
+	}
+	r.Buttons = []ReplyButton{
+		{Label: KeyBtnContinue, Number: 1, Data: EncodePress(st.Token, 0)},
+		{Label: KeyBtnMenu, Number: 2, Data: EncodePress(st.Token, 1)},
+	}
+	return r
+}
+
 // labels returns the message keys of the choices shown now, in order.
 func (e *Engine) labels(st State) []string {
 	var keys []string
-	if st.Flow == "" {
+	switch {
+	case st.Flow == "":
 		for _, f := range e.lib.Flows() {
 			keys = append(keys, f.Title)
 		}
 		return keys
+	case st.Mode == ModeResume:
+		return []string{KeyBtnContinue, KeyBtnMenu}
 	}
 	for _, b := range e.lib.Flow(st.Flow).Step(st.Step).Choices() {
 		keys = append(keys, b.Label)
@@ -350,7 +466,7 @@ func (e *Engine) langPicker() Reply {
 	return r
 }
 
-// current renders what the resident should see now: the menu or the current step.
+// current renders what the resident should see now: the menu, the resume offer or the step.
 func (e *Engine) current(st State) []Reply {
 	if st.Flow == "" {
 		r := Reply{Key: KeyMenu}
@@ -359,8 +475,27 @@ func (e *Engine) current(st State) []Reply {
 		}
 		return []Reply{r}
 	}
-	s := e.lib.Flow(st.Flow).Step(st.Step)
+	if st.Mode == ModeResume {
+		return []Reply{e.resumeOffer(st)}
+	}
+	return []Reply{e.stepReply(st)}
+}
+
+// stepReply renders the current step: counter and score above the text, shared lines below,
+// link buttons and numbered choices.
+func (e *Engine) stepReply(st State) Reply {
+	f := e.lib.Flow(st.Flow)
+	s := f.Step(st.Step)
 	r := Reply{Key: s.Text, Image: s.Image}
+	if key, n, of, ok := f.Counter(s.ID); ok {
+		r.Head = append(r.Head, Part{Key: key, Params: map[string]string{"N": strconv.Itoa(n), "Of": strconv.Itoa(of)}})
+	}
+	if s.Score {
+		r.Head = append(r.Head, e.score(st, f))
+	}
+	for _, k := range s.Also {
+		r.Tail = append(r.Tail, Part{Key: k})
+	}
 	n := 0
 	for _, b := range s.Buttons {
 		if b.URL != "" {
@@ -370,11 +505,20 @@ func (e *Engine) current(st State) []Reply {
 		r.Buttons = append(r.Buttons, ReplyButton{Label: b.Label, Number: n + 1, Data: EncodePress(st.Token, n)})
 		n++
 	}
-	return []Reply{r}
+	return r
 }
 
-// Current returns what the resident sees at st without changing it: the menu or the step.
-// The runtime uses it to show the step again after a volunteer conversation.
+func (e *Engine) score(st State, f *Flow) Part {
+	right := 0
+	for v := st.Right; v != 0; v &= v - 1 {
+		right++
+	}
+	return Part{Key: KeyScore, Params: map[string]string{"Right": strconv.Itoa(right), "Total": strconv.Itoa(f.Questions())}}
+}
+
+// Current returns what the resident sees at st without changing it: the menu, the resume
+// offer or the step (after a notice if the step no longer exists). The runtime uses it to
+// show the step again after a volunteer conversation; tests compare rendered messages.
 func (e *Engine) Current(st State) []Reply {
 	st, notices := e.repair(st)
 	return append(notices, e.current(st)...)

@@ -58,7 +58,9 @@ func TestEngineHandle(t *testing.T) {
 	}{
 		// /start, with and without a deep-link payload
 		{"start/no payload at menu", menu0, flows.Input{Kind: flows.Start}, flows.State{Token: 8}, []string{kMenu}},
-		{"start/no payload inside a flow", atB, flows.Input{Kind: flows.Start}, flows.State{Token: 8, Lang: "vi", Ref: "R1"}, []string{kMenu}},
+		{"start/no payload inside a flow offers to resume", atB, flows.Input{Kind: flows.Start},
+			with(atB, func(s *flows.State) { s.Token, s.Mode = 8, flows.ModeResume }), []string{flows.KeyResume}},
+		{"start/no payload at an end step", atD, flows.Input{Kind: flows.Start}, flows.State{Token: 8}, []string{kMenu}},
 		{"start/flow", menu0, flows.Input{Kind: flows.Start, Arg: "demo"}, inDemo("a", nil, 8), []string{"demo.a"}},
 		{"start/flow with ref", menu0, flows.Input{Kind: flows.Start, Arg: "demo-ABC"}, with(inDemo("a", nil, 8), func(s *flows.State) { s.Ref = "ABC" }), []string{"demo.a"}},
 		{"start/new ref replaces old", atB, flows.Input{Kind: flows.Start, Arg: "demo-XYZ_9"}, flows.State{Flow: "demo", Version: 2, Step: "a", Token: 8, Lang: "vi", Ref: "XYZ_9"}, []string{"demo.a"}},
@@ -231,7 +233,7 @@ func TestEngineBackStack(t *testing.T) {
 		t.Fatalf("walked to %q, want n12", st.Step)
 	}
 	// n1 … n11 were left; only the newest MaxBackStack are kept.
-	wantBack := []string{"n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11"}
+	wantBack := []string{"n6", "n7", "n8", "n9", "n10", "n11"}
 	if len(wantBack) != flows.MaxBackStack {
 		t.Fatalf("test assumes MaxBackStack = %d", len(wantBack))
 	}

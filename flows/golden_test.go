@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,16 +17,20 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/golden")
 
-// goldenScripts are the resident's side of each transcript of the vneid guide, played in every
-// language. A line is a command ("/start vneid-REF", "/menu", "/back", "/help", "/lang"),
-// "tap N" (press the button numbered N of the newest keyboard), "tap old N" (the same on the
-// keyboard before it), "type TEXT", "send KIND" (a sticker, a photo…) or "edit" (an edited
-// message). Expected replies live in testdata/golden/vneid.<lang>.<case>.txt.
+// goldenScripts are the resident's side of each transcript, played in every language. A line
+// is a command ("/start vneid-REF", "/menu", "/back", "/help", "/lang"), "tap N" (press the
+// button numbered N of the newest keyboard), "tap old N" (the same on the keyboard before it),
+// "type TEXT", "fwd TEXT" (a text forwarded from another chat), "send KIND" (a sticker, a
+// photo…) or "edit" (an edited message). "away " before a line plays it as the resident coming
+// back after a long pause. Expected replies live in testdata/golden/<flow>.<lang>.<case>.txt.
+// Together the scripts of a guide must walk every step, show every message key of the guide
+// and take every "didn't work" button (TestGolden checks).
 var goldenScripts = []struct {
+	flow   string // the guide whose coverage the script counts for; "menu" for the main menu
 	name   string
 	script []string
 }{
-	{"main", []string{
+	{"vneid", "main", []string{
 		"/start vneid",
 		"tap 1", "tap 1", "tap 1", "tap 1", // Android → store → real app → Wi-Fi → install
 		"tap 1",                            // it worked → the hub
@@ -33,16 +38,16 @@ var goldenScripts = []struct {
 		"tap 1", "tap 1", "tap 1", // got the SMS → level 2: where → office → activation
 		"tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", // activation steps → log in
 		"tap 1", "tap 1", "tap 1", "tap 1", // it worked → one phone → scam → scam 2 → done
-		"tap 1", // main menu
+		"tap 2", // main menu
 	}},
-	{"install_help", []string{
+	{"vneid", "install_help", []string{
 		"/start vneid", "tap 2", "tap 1", "tap 1", "tap 1", // iphone, store, real app, wifi → install
 		"tap 2", "tap 1", "tap 1", // didn't work → no space → try again
 		"tap 2", "tap 2", "tap 2", // didn't work → too old → try again
 		"tap 2", "tap 3", // didn't work → try again
 		"tap 2", "tap 1", "tap 2", "tap 1", // didn't work → no space → too old → level 2
 	}},
-	{"register_help", []string{
+	{"vneid", "register_help", []string{
 		"/start vneid", "type 1", "type 1", "type 1", "type 1", "type 1", // typed numbers up to the hub
 		"tap 1", "tap 1", "tap 1", // register, number, face
 		"tap 2", "tap 1", // didn't work → try again
@@ -50,7 +55,7 @@ var goldenScripts = []struct {
 		"tap 1", "tap 2", "tap 1", // worked → no SMS → try again
 		"tap 2", "tap 2", "tap 1", // no SMS → still nothing → try again (hub)
 	}},
-	{"activate_help", []string{
+	{"vneid", "activate_help", []string{
 		"/start vneid", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", // to the hub
 		"tap 2", "tap 2", "tap 1", // activate → no SMS → try again
 		"tap 1", "tap 1", // got SMS → open the app → code step
@@ -58,7 +63,7 @@ var goldenScripts = []struct {
 		"tap 1", "tap 2", "tap 2", "tap 2", // hub → activate → no SMS → still nothing
 		"tap 2", // main menu
 	}},
-	{"login_help", []string{
+	{"vneid", "login_help", []string{
 		"/start vneid", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", // to the hub
 		"tap 3", "tap 2", "tap 1", "tap 1", // log in → didn't work → forgot password → try again
 		"tap 2", "tap 2", "tap 1", // didn't work → forgot passcode → try again
@@ -66,26 +71,121 @@ var goldenScripts = []struct {
 		"/back", "tap 4", "tap 1", // back → lost phone → NFC
 		"tap 2", "tap 1", "tap 2", "tap 2", // didn't work → try again → didn't work → no NFC
 		"tap 2", "tap 2", "tap 2", "tap 1", // try again → didn't work → no NFC → next (scam)
+		"tap 1", "tap 1", "tap 1", // scam 2 → done → the next guide (dichvucong)
 	}},
-	{"commands", []string{
+	{"vneid", "commands", []string{
 		"/start", "type xin chào", "type định danh", "type iPhone", "tap old 1",
 		"send sticker", "edit", "/help", "/back", "/back", "type 99",
 		"/start vneid-CLB_Bac_Son", "/lang", "tap 2", "type android", "/lang", "type 1", "/menu", "/start nope",
 	}},
+	{"vneid", "resume", []string{
+		"/start vneid", "tap 1", "tap 1", // Android → store → real app
+		"away type xin chào", "tap 1", // back after a pause: offered to continue → continue
+		"away send sticker", "type 1", // offered again → typed "1" continues
+		"/start", "type lua dao", // /start offers to continue; a keyword opens that guide
+		"/start vneid", "tap 1", "/start", "tap 2", // /start offers, "Main menu" leaves
+		"away type xin chào", // at the menu there is nothing to resume
+	}},
+
+	{"dichvucong", "main", []string{
+		"/start dichvucong", "tap 1", "tap 1", "tap 1", // have VNeID → open → login → it worked
+		"tap 3", "tap 1", "tap 1", "tap 1", "tap 1", // another procedure → form ok → attached → submit → paid
+		"tap 1", "tap 1", // track → done → main menu
+	}},
+	{"dichvucong", "birth_help", []string{
+		"/start dichvucong", "tap 1", "tap 1", "tap 2", "tap 1", "tap 1", // login didn't work → try again → worked
+		"tap 1", "tap 1", "tap 1", // birth registration → wait for notices → form
+		"tap 2", "tap 1", "tap 1", // does not match → try again → details right
+		"tap 2", "tap 1", "tap 1", "tap 1", // attach didn't work → try again → worked → submit
+		"tap 2", "tap 1", "tap 2", "tap 2", // payment didn't work → try again → didn't → next
+		"tap 2", "tap 1", // lost the dossier code → done
+		"tap 1", // main menu
+	}},
+	{"dichvucong", "residence", []string{
+		"/start dichvucong", "tap 2", // no VNeID yet → the VNeID guide
+		"/start dichvucong", "tap 1", "tap 1", "tap 2", "tap 2", // login didn't work → the VNeID guide
+		"/start dichvucong", "tap 1", "tap 1", "tap 1", "tap 2", "tap 1", // residence → form
+		"tap 2", "tap 2", // does not match → main menu
+	}},
+
+	{"vietqr", "main", []string{
+		"/start vietqr", "tap 1", "tap 1", "tap 1", // intro → open the app → scan → it worked
+		"tap 1", "tap 1", "tap 1", // right name → amount → confirmed
+		"tap 1", "tap 1", "tap 1", // receipt → scams → done
+		"tap 1", "/menu", // the safety guide → main menu
+	}},
+	{"vietqr", "help", []string{
+		"/start vietqr", "tap 1", "tap 1", "tap 2", "tap 1", "tap 1", // scan didn't work → try again → worked
+		"tap 2", "tap 1", "tap 1", // wrong name → stop → scan again → worked
+		"tap 1", "tap 1", "tap 2", "tap 1", "tap 1", // right name → amount → didn't work → face rule → try again
+		"tap 1", "tap 2", "tap 1", "tap 1", // confirmed → sent to the wrong one → scams → done
+		"tap 2",                                             // main menu
+		"/start vietqr", "tap 1", "tap 1", "tap 2", "tap 2", // scan didn't work → main menu
+		"/start vietqr", "tap 1", "tap 1", "tap 1", "tap 2", "tap 2", // wrong name → main menu
+		"/start vietqr", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 2", "tap 1", "tap 2", // face rule → main menu
+		"/start vietqr", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", "tap 2", // done → main menu
+	}},
+
+	{"safety", "main", []string{
+		"/start safety", "tap 1", // the stories
+		"tap 3", "tap 2", "tap 2", "tap 3", "tap 2", "tap 2", // every answer right
+		"tap 1", "tap 1", // score and the six rules → where to report → done
+		"tap 1", "/menu", // check a message → main menu
+	}},
+	{"safety", "wrong", []string{
+		"/start safety", "tap 1",
+		"type 3",                                    // a typed number answers too: right
+		"tap 1", "tap 1", "tap 1", "tap 1", "tap 1", // the rest wrong
+		"tap 1", "tap 2", // rules → where to report → check a message
+		"type Công an xã thông báo: tài khoản định danh của bạn sắp bị khóa. Tải ứng dụng VNeID mới tại http://vneid-capnhat.com/app.apk và đọc mã OTP cho cán bộ.",
+		"tap 1", "type Mai 7 giờ sáng họp thôn ở nhà văn hóa, bà con nhớ đi đầy đủ nhé.", // check another: nothing seen
+		"tap 2", // main menu
+	}},
+	{"safety", "check", []string{
+		"/start safety", "tap 2", "send photo", // check a message: a photo cannot be read
+		"tap 1", "tap 1", "/back", "/back", "type 2", // the stories → a wrong answer → back twice → typed number: main menu
+		"/start vneid", "fwd Bưu điện: bưu phẩm của bạn đang bị giữ. Cập nhật tại https://bit.ly/3xYzAb trong 12 giờ.", // forwarded anywhere
+		"/menu", "fwd Con ơi tối nay về ăn cơm không?", // forwarded at the menu
+		"/start safety", "tap 2", "type Vui long cung cap mat khau ngay", "tap 2", // check → main menu
+	}},
+
+	{"info", "main", []string{
+		"/start info", "tap 1", "tap 1", "tap 1", "tap 1", // .gov.vn → one portal → VNeID app → report → done
+		"tap 2", // main menu
+	}},
+	{"info", "guides", []string{
+		"/start info", "tap 1", "tap 2", // the portal → the dichvucong guide
+		"/start info", "tap 1", "tap 1", "tap 2", // the app → the vneid guide
+		"/start info", "tap 1", "tap 1", "tap 1", "tap 1", "tap 1", // done → the safety guide
+		"/start info", "tap 1", "tap 1", "tap 1", "tap 1", "tap 2", // done → main menu
+	}},
+
+	{"menu", "keywords", []string{
+		"/start", "type dịch vụ công", "/menu", "type chuyen khoan", "/menu", "type Mã QR",
+		"/menu", "type lua dao", "/menu", "type thông tin chính thức", "/menu", "type dinh danh",
+		"/menu", "type VNeID", "/menu", "type tôi muốn nộp hồ sơ khai sinh", "/menu", "type xyz",
+	}},
+}
+
+// coverage is what the scripts of one language reached, per flow.
+type coverage struct {
+	visited map[[2]string]bool // flow, step
+	moved   map[[3]string]bool // flow, from, to
+	shown   map[string]bool    // message keys rendered
 }
 
 func TestGolden(t *testing.T) {
 	e, cat := mustRealEngine(t)
-	visited := map[string]bool{}
-	moved := map[[2]string]bool{}
+	cover := coverage{visited: map[[2]string]bool{}, moved: map[[3]string]bool{}, shown: map[string]bool{}}
 	played := 0
 	for _, lang := range cat.Languages() {
 		for _, gs := range goldenScripts {
-			t.Run(lang+"/"+gs.name, func(t *testing.T) {
+			t.Run(lang+"/"+gs.flow+"/"+gs.name, func(t *testing.T) {
 				played++
-				file := filepath.Join("testdata", "golden", fmt.Sprintf("vneid.%s.%s.txt", lang, gs.name))
-				got := runScript(t, e, cat, lang, gs.script, visited, moved)
-				got = fmt.Sprintf("# vneid.%s.%s: the script is in flows/golden_test.go; rewrite with\n# go test ./flows -run Golden -update\n", lang, gs.name) + got
+				id := fmt.Sprintf("%s.%s.%s", gs.flow, lang, gs.name)
+				file := filepath.Join("testdata", "golden", id+".txt")
+				got := runScript(t, e, cat, lang, gs.script, cover)
+				got = fmt.Sprintf("# %s: the script is in flows/golden_test.go; rewrite with\n# go test ./flows -run Golden -update\n", id) + got
 				if *update {
 					if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 						t.Fatal(err)
@@ -105,27 +205,38 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
-	if played < len(goldenScripts) {
+	if played < len(goldenScripts)*len(cat.Languages()) {
 		return // -run picked some scripts only: coverage is judged on the whole set
 	}
-	// Together the scripts walk every step of the guide and every "didn't work" branch.
-	f := e.Library().Flow("vneid")
+	for _, f := range e.Library().Flows() {
+		checkCoverage(t, f, cover)
+	}
+}
+
+// checkCoverage: together the scripts walk every step of the guide, show every message key it
+// uses (so every answer's feedback, right and wrong) and take every "didn't work" branch.
+func checkCoverage(t *testing.T, f *flows.Flow, cover coverage) {
+	t.Helper()
 	for _, s := range f.Steps {
-		if !visited[s.ID] {
-			t.Errorf("no golden script reaches step %s", s.ID)
+		if !cover.visited[[2]string{f.ID, s.ID}] {
+			t.Errorf("no golden script reaches step %s of %s", s.ID, f.ID)
 		}
 		for _, b := range s.Choices() {
-			if b.Label == "btn.didnt_work" && !moved[[2]string{s.ID, b.Goto}] {
-				t.Errorf("no golden script takes %s → %s (%s)", s.ID, b.Goto, b.Label)
+			if b.Label == flows.KeyBtnDidntWork && !cover.moved[[3]string{f.ID, s.ID, b.Goto}] {
+				t.Errorf("no golden script takes %s → %s (%s) in %s", s.ID, b.Goto, b.Label, f.ID)
 			}
+		}
+	}
+	for _, k := range f.Keys() {
+		if !cover.shown[k] {
+			t.Errorf("no golden script shows %s of %s", k, f.ID)
 		}
 	}
 }
 
 // runScript plays a script for a new resident whose client speaks lang and returns the
 // transcript: each input, the rendered replies and buttons, and the state after it.
-func runScript(t *testing.T, e *flows.Engine, cat *i18n.Catalog, lang string, script []string,
-	visited map[string]bool, moved map[[2]string]bool) string {
+func runScript(t *testing.T, e *flows.Engine, cat *i18n.Catalog, lang string, script []string, cover coverage) string {
 	t.Helper()
 	var out strings.Builder
 	var st flows.State
@@ -139,10 +250,10 @@ func runScript(t *testing.T, e *flows.Engine, cat *i18n.Catalog, lang string, sc
 			t.Fatalf("%q: %v", line, err)
 		}
 		st = next
-		if st.Flow == "vneid" {
-			visited[st.Step] = true
-			if prev.Flow == "vneid" && (in.Kind == flows.Press || in.Kind == flows.Text) && st.Token != prev.Token {
-				moved[[2]string{prev.Step, st.Step}] = true
+		if st.Flow != "" {
+			cover.visited[[2]string{st.Flow, st.Step}] = true
+			if prev.Flow == st.Flow && (in.Kind == flows.Press || in.Kind == flows.Text) && st.Token != prev.Token {
+				cover.moved[[3]string{st.Flow, prev.Step, st.Step}] = true
 			}
 		}
 		fmt.Fprintf(&out, "\n> %s\n", line)
@@ -151,6 +262,7 @@ func runScript(t *testing.T, e *flows.Engine, cat *i18n.Catalog, lang string, sc
 			show = st.Lang
 		}
 		for _, r := range replies {
+			markShown(cover.shown, r)
 			writeReply(&out, cat, show, r)
 			if len(r.Buttons) > 0 {
 				keyboards = append(keyboards, r.Buttons)
@@ -161,8 +273,26 @@ func runScript(t *testing.T, e *flows.Engine, cat *i18n.Catalog, lang string, sc
 	return out.String()
 }
 
+func markShown(shown map[string]bool, r flows.Reply) {
+	shown[r.Key] = true
+	for _, p := range append(slices.Clone(r.Head), r.Tail...) {
+		shown[p.Key] = true
+	}
+	for _, k := range r.Texts {
+		shown[k] = true
+	}
+	for _, b := range r.Buttons {
+		shown[b.Label] = true
+	}
+}
+
 func scriptInput(t *testing.T, line string, keyboards [][]flows.ReplyButton) flows.Input {
 	t.Helper()
+	if rest, ok := strings.CutPrefix(line, "away "); ok {
+		in := scriptInput(t, rest, keyboards)
+		in.Away = true
+		return in
+	}
 	verb, arg, _ := strings.Cut(line, " ")
 	switch verb {
 	case "/start":
@@ -177,6 +307,8 @@ func scriptInput(t *testing.T, line string, keyboards [][]flows.ReplyButton) flo
 		return flows.Input{Kind: flows.Lang}
 	case "type":
 		return flows.Input{Kind: flows.Text, Arg: arg}
+	case "fwd":
+		return flows.Input{Kind: flows.Text, Arg: arg, Forwarded: true}
 	case "send":
 		return flows.Input{Kind: flows.Media, Arg: arg}
 	case "edit":
@@ -207,7 +339,7 @@ func writeReply(out *strings.Builder, cat *i18n.Catalog, lang string, r flows.Re
 	if r.Toast {
 		prefix = "< (toast) "
 	}
-	text := cat.Render(lang, r.Key, r.Params)
+	text := flows.Compose(cat, lang, r)
 	out.WriteString(prefix + strings.ReplaceAll(text, "\n", "\n  ") + "\n")
 	if r.Image != "" {
 		fmt.Fprintf(out, "  [picture] %s\n", r.Image)

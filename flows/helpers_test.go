@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"hocvuso/bot/scamcheck"
 	"hocvuso/flows"
 	"hocvuso/flows/library"
 	"hocvuso/i18n"
@@ -143,7 +144,7 @@ func mustRealEngine(tb testing.TB) (*flows.Engine, *i18n.Catalog) {
 	if err != nil {
 		tb.Fatalf("error loading the flow library: %v", err)
 	}
-	return flows.NewEngine(lib, cat), cat
+	return flows.NewEngine(lib, cat, flows.WithChecker(scamcheck.Check)), cat
 }
 
 // mustHandle runs one input and fails the test on an error.

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"sort"
-	"strconv"
 
 	"github.com/looplab/fsm"
 )
@@ -29,18 +28,17 @@ func newLibrary(flows []*Flow) *Library {
 	return l
 }
 
-// compile turns a flow into an fsm event table: one event per choice of each step.
+// compile turns a flow into an fsm event table: one event per choice of each step, named by
+// the choice's label key (unique in its step), plus the "checked" event of check steps.
 func compile(f *Flow) fsm.Events {
 	var events fsm.Events
 	for _, s := range f.Steps {
-		for i, b := range s.Choices() {
-			events = append(events, fsm.EventDesc{Name: eventName(s.ID, i), Src: []string{s.ID}, Dst: b.Goto})
+		for _, e := range s.edges() {
+			events = append(events, fsm.EventDesc{Name: e.event, Src: []string{s.ID}, Dst: e.to})
 		}
 	}
 	return events
 }
-
-func eventName(step string, choice int) string { return step + "#" + strconv.Itoa(choice) }
 
 // Flows returns the flows in menu order.
 func (l *Library) Flows() []*Flow { return l.flows }

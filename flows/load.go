@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	idPattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+	idPattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,11}$`)
 	flowIDPattern = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
 )
 
@@ -69,6 +69,7 @@ func LoadDir(fsys fs.FS, dir string, texts Texts) (*Library, error) {
 		}
 	}
 	errs = append(errs, checkUnique(flows)...)
+	errs = append(errs, checkGuides(flows)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -83,6 +84,25 @@ func checkUnique(flows []*Flow) []error {
 			errs = append(errs, &LoadError{File: f.File, Msg: fmt.Sprintf("flow id %q is also used by %s", f.ID, other)})
 		}
 		seen[f.ID] = f.File
+	}
+	return errs
+}
+
+// checkGuides reports buttons that open a guide no file defines.
+func checkGuides(flows []*Flow) []error {
+	ids := map[string]bool{}
+	for _, f := range flows {
+		ids[f.ID] = true
+	}
+	var errs []error
+	for _, f := range flows {
+		for _, s := range f.Steps {
+			for _, b := range s.Buttons {
+				if b.Guide != "" && !ids[b.Guide] {
+					errs = append(errs, &LoadError{File: f.File, Line: b.Line, Step: s.ID, Msg: fmt.Sprintf("button opens unknown guide %q", b.Guide)})
+				}
+			}
+		}
 	}
 	return errs
 }
@@ -189,7 +209,7 @@ func (p *parser) num(n *yaml.Node, step, name string) int {
 }
 
 func (p *parser) flow(n *yaml.Node) *Flow {
-	fs := p.fields(n, "", "id", "version", "order", "title", "keywords", "start", "steps")
+	fs := p.fields(n, "", "id", "version", "order", "title", "keywords", "start", "sections", "steps")
 	if fs == nil {
 		return nil
 	}
@@ -207,27 +227,77 @@ func (p *parser) flow(n *yaml.Node) *Flow {
 	if st := fs["start"]; st != nil {
 		p.startLine = st.Line
 	}
-	if kw := fs["keywords"]; kw != nil {
-		if err := kw.Decode(&f.Keywords); err != nil {
-			p.errorf(kw.Line, "", "keywords must be a list of words")
-		}
-	}
+	f.Keywords = p.strs(fs["keywords"], "", "keywords")
 	p.required(n.Line, map[string]bool{"id": f.ID != "", "version": f.Version > 0, "title": f.Title != "", "start": f.Start != "", "steps": fs["steps"] != nil})
 	if f.ID != "" && !flowIDPattern.MatchString(f.ID) {
 		p.errorf(fs["id"].Line, "", "flow id %q must be 1-16 lowercase letters or digits, starting with a letter", f.ID)
 	}
-	if st := fs["steps"]; st != nil {
-		if st.Kind != yaml.SequenceNode {
-			p.errorf(st.Line, "", "steps must be a list")
-		} else {
-			for _, sn := range st.Content {
-				if s := p.step(sn); s != nil {
-					f.Steps = append(f.Steps, s)
-				}
-			}
+	for _, sn := range p.list(fs["sections"], "", "sections") {
+		if sec := p.section(sn); sec != nil {
+			f.Sections = append(f.Sections, sec)
+		}
+	}
+	if fs["steps"] != nil && fs["steps"].Kind != yaml.SequenceNode {
+		p.errorf(fs["steps"].Line, "", "steps must be a list")
+	}
+	for _, sn := range p.list(fs["steps"], "", "steps") {
+		if s := p.step(sn); s != nil {
+			f.Steps = append(f.Steps, s)
 		}
 	}
 	return f
+}
+
+// list returns the items of a sequence node; nil (and an error) for anything else.
+func (p *parser) list(n *yaml.Node, step, name string) []*yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n.Line, step, "%s must be a list", name)
+		return nil
+	}
+	return n.Content
+}
+
+// strs decodes a list of words: [a, b] or one item per line.
+func (p *parser) strs(n *yaml.Node, step, name string) []string {
+	if n == nil {
+		return nil
+	}
+	var out []string
+	if n.Kind != yaml.SequenceNode || n.Decode(&out) != nil {
+		p.errorf(n.Line, step, "%s must be a list of words", name)
+		return nil
+	}
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
+	}
+	return out
+}
+
+func (p *parser) boolean(n *yaml.Node, step, name string) bool {
+	if n == nil {
+		return false
+	}
+	var v bool
+	if err := n.Decode(&v); err != nil {
+		p.errorf(n.Line, step, "%s must be true or false", name)
+	}
+	return v
+}
+
+func (p *parser) section(n *yaml.Node) *Section {
+	fs := p.fields(n, "", "counter", "steps")
+	if fs == nil {
+		return nil
+	}
+	sec := &Section{Line: n.Line, Counter: p.str(fs["counter"], "", "counter")}
+	sec.Steps = p.strs(fs["steps"], "", "section steps")
+	if fs["steps"] == nil {
+		p.errorf(n.Line, "", "a section needs steps: [step, step, ...]")
+	}
+	return sec
 }
 
 func (p *parser) required(line int, present map[string]bool) {
@@ -243,8 +313,10 @@ func (p *parser) required(line int, present map[string]bool) {
 	}
 }
 
+var stepFields = []string{"id", "kind", "text", "image", "also", "score", "next", "yes", "no", "answers", "buttons"}
+
 func (p *parser) step(n *yaml.Node) *Step {
-	fs := p.fields(n, peekID(n), "id", "kind", "text", "image", "buttons")
+	fs := p.fields(n, peekID(n), stepFields...)
 	if fs == nil {
 		return nil
 	}
@@ -252,16 +324,45 @@ func (p *parser) step(n *yaml.Node) *Step {
 	s.Kind = p.str(fs["kind"], s.ID, "kind")
 	s.Text = p.str(fs["text"], s.ID, "text")
 	s.Image = p.str(fs["image"], s.ID, "image")
-	if bn := fs["buttons"]; bn != nil {
-		if bn.Kind != yaml.SequenceNode {
-			p.errorf(bn.Line, s.ID, "buttons must be a list")
-		} else {
-			for _, b := range bn.Content {
-				s.Buttons = append(s.Buttons, p.button(b, s.ID))
-			}
+	s.Also = p.strs(fs["also"], s.ID, "also")
+	s.Score = p.boolean(fs["score"], s.ID, "score")
+	s.Next = p.str(fs["next"], s.ID, "next")
+	s.Yes = p.str(fs["yes"], s.ID, "yes")
+	s.No = p.str(fs["no"], s.ID, "no")
+	for _, a := range p.list(fs["answers"], s.ID, "answers") {
+		s.Buttons = append(s.Buttons, p.answer(a, s.ID))
+	}
+	for _, b := range p.list(fs["buttons"], s.ID, "buttons") {
+		s.Buttons = append(s.Buttons, p.button(b, s.ID))
+	}
+	p.kindFields(s, fs)
+	return s
+}
+
+// kindFields reports fields that the step's kind does not use, so a typo does not silently
+// change the flow.
+func (p *parser) kindFields(s *Step, fs map[string]*yaml.Node) {
+	uses := map[string][]string{
+		KindQuestion:   {"answers", "next"},
+		KindCheckpoint: {"yes", "no"},
+		KindCheck:      {"next"},
+	}
+	for _, field := range []string{"answers", "next", "yes", "no"} {
+		if fs[field] != nil && !contains(uses[s.Kind], field) {
+			p.errorf(fs[field].Line, s.ID, "%q is only for kind %s", field, kindsUsing(uses, field))
 		}
 	}
-	return s
+}
+
+func kindsUsing(uses map[string][]string, field string) string {
+	var kinds []string
+	for k, fields := range uses {
+		if contains(fields, field) {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	return strings.Join(kinds, " or ")
 }
 
 // peekID returns the id of a step mapping before its fields are checked, so that an error in
@@ -276,11 +377,24 @@ func peekID(n *yaml.Node) string {
 }
 
 func (p *parser) button(n *yaml.Node, step string) Button {
-	fs := p.fields(n, step, "label", "goto", "url")
+	fs := p.fields(n, step, "label", "goto", "guide", "url")
 	return Button{
 		Line:  n.Line,
 		Label: p.str(fs["label"], step, "label"),
 		Goto:  p.str(fs["goto"], step, "goto"),
+		Guide: p.str(fs["guide"], step, "guide"),
 		URL:   p.str(fs["url"], step, "url"),
+	}
+}
+
+// answer reads one answer of a question; where it goes is filled in from the step's next.
+func (p *parser) answer(n *yaml.Node, step string) Button {
+	fs := p.fields(n, step, "label", "right", "feedback")
+	return Button{
+		Line:     n.Line,
+		Label:    p.str(fs["label"], step, "label"),
+		Right:    p.boolean(fs["right"], step, "right"),
+		Feedback: p.str(fs["feedback"], step, "feedback"),
+		answer:   true,
 	}
 }

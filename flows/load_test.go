@@ -28,6 +28,7 @@ func brokenTexts() fakeTexts {
 		"t.title": "Thử", "t.ask": "Hỏi", "t.next": "Tiếp", "t.done": "Xong", "t.orphan": "Lạc",
 		"t.long":   strings.Repeat("a", flows.MaxTextLen), // exactly at the limit: fine
 		"btn.next": "Tiếp theo ➡️", "btn.site": "Trang web", "btn.menu": "Menu",
+		"t.right": "Đúng", "t.wrong": "Sai",
 	}
 	// 2049 two-unit emoji: 4098 UTF-16 units (Telegram's count) from 2049 runes.
 	en := map[string]string{"t.long": strings.Repeat("🪪", flows.MaxTextLen/2+1)}
@@ -57,8 +58,7 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("ask links: %+v", links)
 	}
 	done := f.Step("done")
-	if done.Kind != flows.KindEnd || len(done.Choices()) != 1 || done.Choices()[0].Goto != flows.MenuTarget ||
-		done.Choices()[0].Label != flows.KeyBtnMenu {
+	if c := done.Choices(); done.Kind != flows.KindEnd || len(c) != 1 || c[0].Goto != flows.MenuTarget || c[0].Label != flows.KeyBtnMenu {
 		t.Errorf("an end step should get a main-menu button: %+v", done)
 	}
 }
@@ -95,11 +95,19 @@ func TestLoadBroken(t *testing.T) {
 		"image_not_https.yaml":   {"ask", "image must be an https:// address"},
 		"unknown_kind.yaml":      {"next", `unknown kind "quiz"`},
 		"dead_end.yaml":          {"next", "no button goes anywhere"},
-		"goto_and_url.yaml":      {"ask", "button 1 needs exactly one of goto or url"},
-		"bad_step_id.yaml":       {"Next-1", "step id must be 1-32 of a-z"},
+		"goto_and_url.yaml":      {"ask", "button 1 needs exactly one of goto, guide or url"},
+		"bad_step_id.yaml":       {"Next-1", "step id must be 1-12 of a-z"},
 		"unknown_start.yaml":     {"", `start names unknown step "begin"`},
 		"missing_version.yaml":   {"", `missing "version"`},
 		"too_many_buttons.yaml":  {"ask", "13 buttons is too many (at most 12)"},
+		// step kinds and sections
+		"question_no_right.yaml":    {"ask", "no answer is marked right: true"},
+		"question_goto_button.yaml": {"ask", "a question's buttons can only be links"},
+		"checkpoint_no_remedy.yaml": {"ask", `kind checkpoint needs "no"`},
+		"check_no_next.yaml":        {"ask", `kind check needs "next"`},
+		"field_of_other_kind.yaml":  {"ask", `"yes" is only for kind checkpoint`},
+		"section_unknown_step.yaml": {"", `section names unknown step "nxt"`},
+		"no_end.yaml":               {"", "no step of kind end"},
 	}
 	names, err := fs.Glob(os.DirFS("testdata/broken"), "*.yaml")
 	if err != nil {
@@ -411,8 +419,8 @@ func TestLibraryEngine(t *testing.T) {
 		{"keyword in capitals", flows.State{}, flows.Input{Kind: flows.Text, Arg: "ĐỊNH DANH điện tử"}, "os", ""},
 		{"keyword in a sentence", flows.State{}, flows.Input{Kind: flows.Text, Arg: "chỉ mình cài VNeID với"}, "os", ""},
 		{"menu number", flows.State{}, flows.Input{Kind: flows.Text, Arg: "1"}, "os", ""},
-		{"label android", atOS, flows.Input{Kind: flows.Text, Arg: "android"}, "store_android", ""},
-		{"label iphone", atOS, flows.Input{Kind: flows.Text, Arg: "IPHONE"}, "store_iphone", ""},
+		{"label android", atOS, flows.Input{Kind: flows.Text, Arg: "android"}, "get_android", ""},
+		{"label iphone", atOS, flows.Input{Kind: flows.Text, Arg: "IPHONE"}, "get_iphone", ""},
 		{"next in vi", at("wifi", "vi"), flows.Input{Kind: flows.Text, Arg: "tiếp theo"}, "install", ""},
 		{"next in vi without accents", at("wifi", ""), flows.Input{Kind: flows.Text, Arg: "Tiep theo", Lang: "vi"}, "install", ""},
 		{"next in en", at("wifi", "en"), flows.Input{Kind: flows.Text, Arg: "next"}, "install", ""},

@@ -6,15 +6,20 @@ type State struct {
 	Flow    string   `json:"f,omitempty"` // "" means the main menu
 	Version int      `json:"v,omitempty"` // version of Flow when Step was entered
 	Step    string   `json:"s,omitempty"`
-	Back    []string `json:"b,omitempty"` // steps /back returns to, most recent last, at most MaxBackStack
-	Lang    string   `json:"l,omitempty"` // language the resident chose; "" means not chosen yet
-	Ref     string   `json:"r,omitempty"` // referral code from the deep link that brought the resident
-	Token   uint32   `json:"t,omitempty"` // prompt token: changes whenever a new step is shown
-	Mode    string   `json:"m,omitempty"` // "lang" while the language picker waits for an answer
+	Back    []string `json:"b,omitempty"`  // steps /back returns to, most recent last, at most MaxBackStack
+	Lang    string   `json:"l,omitempty"`  // language the resident chose; "" means not chosen yet
+	Ref     string   `json:"r,omitempty"`  // referral code from the deep link that brought the resident
+	Token   uint32   `json:"t,omitempty"`  // prompt token: changes whenever a new step is shown
+	Mode    string   `json:"m,omitempty"`  // what the next input answers besides the step (ModeLang, ModeResume)
+	Asked   uint32   `json:"qa,omitempty"` // quiz of Flow: bit i set when question i was answered
+	Right   uint32   `json:"qr,omitempty"` // quiz of Flow: bit i set when question i was answered right
 }
 
-// ModeLang is the State.Mode while the language picker is open.
-const ModeLang = "lang"
+// Modes: what the resident is answering when it is not the step itself.
+const (
+	ModeLang   = "lang"   // the language picker is open
+	ModeResume = "resume" // "Continue the guide, or main menu?" after coming back
+)
 
 // InputKind says what the resident did.
 type InputKind uint8
@@ -38,12 +43,32 @@ type Input struct {
 	// Lang is the language to use while the resident has chosen none (State.Lang is empty),
 	// for example from the client's settings.
 	Lang string
+	// Away is set by the caller when the resident comes back after a long pause: a text or
+	// media then offers "Continue <guide>" or "Main menu" instead of acting on the step. The
+	// caller decides what "long" is, so the engine needs no clock.
+	Away bool
+	// Forwarded marks a text the resident forwarded from another chat: it is checked for scam
+	// signs wherever the resident is.
+	Forwarded bool
 }
 
-// Reply is one message to send, as message keys: rendering into a language happens later.
+// Part is one piece of a message: a message key and its parameters.
+type Part struct {
+	Key    string
+	Params map[string]string
+	// Texts are parameters whose values are message keys, rendered in the same language
+	// first (a guide's title inside a sentence).
+	Texts map[string]string
+}
+
+// Reply is one message to send, as message keys: rendering into a language happens later
+// (see Compose).
 type Reply struct {
 	Key     string
 	Params  map[string]string
+	Texts   map[string]string // as in Part
+	Head    []Part            // lines above the text: the step counter, the quiz score
+	Tail    []Part            // lines below the text: shared rules, findings of a check
 	Image   string
 	Buttons []ReplyButton
 	// Toast marks a short notice that a transport may show as a callback answer.

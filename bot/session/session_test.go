@@ -119,7 +119,7 @@ func eachBackend(t *testing.T, test func(t *testing.T, b backend, r testRedis, n
 
 func sampleSession() session.Session {
 	return session.Session{
-		State: flows.State{Flow: "vneid", Version: 1, Step: "install", Back: []string{"os", "store_android"},
+		State: flows.State{Flow: "vneid", Version: 1, Step: "install", Back: []string{"os", "get_android"},
 			Lang: "en", Ref: "CLB_Bac_Son", Token: 42, Mode: flows.ModeLang},
 		Seen: []int64{7, 8},
 		At:   1767225600,

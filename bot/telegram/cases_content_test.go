@@ -62,7 +62,7 @@ func TestCaseC08(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := h.api.texts(1001)
-		want := cat.Text("vi", "vneid.os") + "\n\n" + cat.Text("vi", "notice.buttons_as_text") +
+		want := h.stepText("vneid", "os") + "\n\n" + cat.Text("vi", "notice.buttons_as_text") +
 			"\n1. " + cat.Text("vi", "vneid.btn.android") + "\n2. " + cat.Text("vi", "vneid.btn.iphone")
 		if len(got) != 1 || got[0] != want {
 			t.Fatalf("sent %q, want the step with its choices as text", got)
@@ -70,7 +70,7 @@ func TestCaseC08(t *testing.T) {
 		if !strings.Contains(h.logs.String(), `level=ERROR msg="Telegram refused the buttons: sending them as text" where=vneid.os`) {
 			t.Errorf("the refusal was not logged with flow and step:\n%s", h.logs.String())
 		}
-		if err := h.handle(textUpdate(2, 1001, "2")); err != nil || h.state(1001).Step != "store_iphone" {
+		if err := h.handle(textUpdate(2, 1001, "2")); err != nil || h.state(1001).Step != "get_iphone" {
 			t.Errorf("typing the number did not work: %v", err)
 		}
 	})

@@ -72,9 +72,8 @@ func TestCaseC01(t *testing.T) {
 	if st := h.state(chat); st.Flow != "vneid" || st.Step != "real_app" {
 		t.Fatalf("state %s.%s, want vneid.real_app", st.Flow, st.Step)
 	}
-	cat, _ := content(t)
 	texts := h.api.texts(chat)
-	want := []string{cat.Text("vi", "vneid.os"), cat.Text("vi", "vneid.store_iphone"), cat.Text("vi", "vneid.real_app")}
+	want := []string{h.stepText("vneid", "os"), h.stepText("vneid", "get_iphone"), h.stepText("vneid", "real_app")}
 	if len(texts) != len(want) {
 		t.Fatalf("got %d replies, want %d", len(texts), len(want))
 	}

@@ -41,7 +41,7 @@ func TestCaseC03(t *testing.T) {
 		{"StepGone", 1001, textUpdate(1, 1001, "Tiếp"), "vneid", "os", cat.Text("vi", flows.KeyFlowUpdated)},
 		{"FlowGone", 1002, pressUpdate(2, 1002, 5, flows.EncodePress(9, 0), "1. Tiếp"), "", "", cat.Text("vi", flows.KeyFlowUpdated)},
 		{"OldFormat", 1003, textUpdate(3, 1003, "Tiếp"), "", "", cat.Text("vi", flows.KeyMenuHint)},
-		{"OtherUser", 1004, textUpdate(4, 1004, "1"), "vneid", "account", cat.Text("vi", "vneid.account")},
+		{"OtherUser", 1004, textUpdate(4, 1004, "1"), "vneid", "account", h.stepText("vneid", "account")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,17 +85,24 @@ func TestCaseC19(t *testing.T) {
 	if _, err := h.rt.Handle(context.Background(), ev); err != nil {
 		t.Fatalf("the same press afterwards: %v", err)
 	}
-	if got := h.state(chat); got.Step != "store_android" {
-		t.Fatalf("step %q, want store_android", got.Step)
+	if got := h.state(chat); got.Step != "get_android" {
+		t.Fatalf("step %q, want get_android", got.Step)
 	}
 	if _, err := h.rt.Handle(cancelled, bot.Event{ChatID: chat, UpdateID: 4, Kind: bot.EventCommand, Command: "start"}); err == nil {
 		t.Fatal("a cancelled /start succeeded")
 	}
+	n := len(h.api.texts(chat))
 	if err := h.handle(commandUpdate(5, chat, "/start")); err != nil {
 		t.Fatal(err)
 	}
+	if len(h.api.texts(chat)) == n {
+		t.Fatal("/start after a cancelled event got no answer")
+	}
+	if err := h.handle(commandUpdate(6, chat, "/menu")); err != nil {
+		t.Fatal(err)
+	}
 	if got := h.state(chat); got.Flow != "" {
-		t.Fatalf("after /start: flow %q, want the menu", got.Flow)
+		t.Fatalf("after /menu: flow %q, want the menu", got.Flow)
 	}
 }
 

@@ -134,7 +134,7 @@ func convertMessage(in *inbound, m *models.Message, username string) {
 		return
 	}
 	if m.Text != "" {
-		in.event.Kind, in.event.Arg = bot.EventText, m.Text
+		in.event.Kind, in.event.Arg, in.event.Forwarded = bot.EventText, m.Text, m.ForwardOrigin != nil
 		return
 	}
 	in.event.Kind, in.event.Arg = bot.EventMedia, mediaKind(m)

@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -104,7 +105,7 @@ func TestWalkGuide(t *testing.T) {
 		if end.Kind != flows.KindEnd || !strings.Contains(last.Text, "Xong rồi!") {
 			t.Errorf("walk ended on %s (%s): %q", end.ID, end.Kind, last.Text)
 		}
-		raw, cb = e.press(chatHoa, buttonData(t, last, "1. 🏠 Menu chính"))
+		raw, cb = e.press(chatHoa, buttonData(t, last, fmt.Sprintf("%d. 🏠 Menu chính", len(end.Choices()))))
 		e.deliver(raw)
 		st = e.state(chatHoa)
 		e.expect(answer(cb, ""), e.menu(chatHoa, "vi", st.Token))
@@ -149,13 +150,13 @@ func TestStaleButton(t *testing.T) {
 		raw, cb = e.press(chatHoa, buttonData(t, first, label(e.cat.Text("vi", "vneid.btn.android"), 1)))
 		e.deliver(raw)
 		now := e.state(chatHoa)
-		e.expect(answer(cb, ""), e.step(chatHoa, "vi", "vneid", "store_android", now.Token))
+		e.expect(answer(cb, ""), e.step(chatHoa, "vi", "vneid", "get_android", now.Token))
 
 		for _, old := range []sent{first, menu} {
 			data := old.Keyboard[len(old.Keyboard)-1][0].CallbackData // iPhone, then the menu's guide
 			raw, cb := e.press(chatHoa, data)
 			e.deliver(raw)
-			e.expect(answer(cb, e.cat.Text("vi", flows.KeyStale)), e.step(chatHoa, "vi", "vneid", "store_android", now.Token))
+			e.expect(answer(cb, e.cat.Text("vi", flows.KeyStale)), e.step(chatHoa, "vi", "vneid", "get_android", now.Token))
 			if st := e.state(chatHoa); !reflect.DeepEqual(st, now) {
 				t.Errorf("stale press %s moved the chat: %+v, was %+v", data, st, now)
 			}

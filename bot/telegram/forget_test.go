@@ -68,7 +68,7 @@ func TestForget(t *testing.T) {
 		if keys, _ := h.store.ChatKeys(ctx, chat); len(keys) != 4 {
 			t.Fatalf("keys %v after No, want all 4 kept", keys)
 		}
-		if st := h.state(chat); st.Step != "store_android" {
+		if st := h.state(chat); st.Step != "get_android" {
 			t.Errorf("step %q, want the resident where they were", st.Step)
 		}
 	})

@@ -472,7 +472,8 @@ func (e *env) step(chat int64, lang, flowID, stepID string, token uint32) sent {
 		kb = append(kb, []bottest.Button{{Text: label(e.cat.Text(lang, b.Label), n+1), CallbackData: flows.EncodePress(token, n)}})
 		n++
 	}
-	m := e.msg(chat, e.cat.Text(lang, s.Text), kb)
+	shown := flows.NewEngine(e.lib, e.cat).Current(flows.State{Flow: flowID, Version: f.Version, Step: stepID, Token: token})
+	m := e.msg(chat, flows.Compose(e.cat, lang, shown[0]), kb)
 	if s.Image != "" {
 		m.Method, m.Photo, m.Caption, m.Text = "sendPhoto", s.Image, m.Text, ""
 	}

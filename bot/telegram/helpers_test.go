@@ -210,3 +210,29 @@ func pressUpdate(id, chat, msgID int64, data, label string) string {
 	return fmt.Sprintf(`{"update_id":%d,"callback_query":{"id":"cb%d","from":{"id":%d,"is_bot":false,"first_name":"Hoa","language_code":"vi"},"message":{"message_id":%d,"from":{"id":7000000001,"is_bot":true,"first_name":"Học vụ số"},"chat":{"id":%d,"type":"private"},"date":1764720000,"text":"…","reply_markup":{"inline_keyboard":[[{"text":%q,"callback_data":%q}]]}},"chat_instance":"1","data":%q}}`,
 		id, id, chat, msgID, chat, label, data, data)
 }
+
+// stepText returns the text the bot sends for a step of a flow, in Vietnamese, as a resident
+// sees it (counter line included): rendered by the runtime from a scratch chat at that step.
+func (h *harness) stepText(flowID, step string) string {
+	h.t.Helper()
+	const scratch = 999_999_001
+	ctx := context.Background()
+	_, lib := content(h.t)
+	f := lib.Flow(flowID)
+	if f == nil || f.Step(step) == nil {
+		h.t.Fatalf("no step %s.%s", flowID, step)
+	}
+	if err := h.store.Delete(ctx, scratch); err != nil {
+		h.t.Fatal(err)
+	}
+	st := flows.State{Flow: flowID, Version: f.Version, Step: step, Lang: "vi"}
+	if _, err := h.store.Save(ctx, scratch, session.Session{State: st, At: time.Now().Unix()}); err != nil {
+		h.t.Fatal(err)
+	}
+	msgs, _, err := h.rt.Current(ctx, scratch, "vi")
+	if err != nil || len(msgs) == 0 {
+		h.t.Fatalf("rendering %s.%s: %v", flowID, step, err)
+	}
+	_ = h.store.Delete(ctx, scratch)
+	return msgs[0].Text
+}

@@ -31,7 +31,7 @@ func TestCaseC18(t *testing.T) {
 		}
 	}
 	before := h.state(chat)
-	t.Logf("%6.2fs  two residents at step 2 (store_iphone)", time.Since(start).Seconds())
+	t.Logf("%6.2fs  two residents at step 2 (get_iphone)", time.Since(start).Seconds())
 
 	srv.kill()
 	down := time.Now()
@@ -125,8 +125,8 @@ func TestCaseC18(t *testing.T) {
 		if err := p.handle(textUpdate(42, 1003, "1")); err != nil {
 			t.Fatalf("after the latency went: %v", err)
 		}
-		if st := p.state(1003); st.Step != "store_android" {
-			t.Fatalf("step %q, want store_android (one step, the timed-out one not half-applied)", st.Step)
+		if st := p.state(1003); st.Step != "get_android" {
+			t.Fatalf("step %q, want get_android (one step, the timed-out one not half-applied)", st.Step)
 		}
 	})
 }

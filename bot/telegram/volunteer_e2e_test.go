@@ -394,7 +394,7 @@ func TestHelpRelay(t *testing.T) {
 		logCalls("Hoàng taps 🔚 End conversation", got)
 		toRes := only(got, "sendMessage", chatHoa)
 		if !reflect.DeepEqual(got[0], answer(cbE, "")) || len(only(got, "sendMessage", chatHoang)) != 1 || len(toRes) != 2 ||
-			toRes[0].Text != e.vi("volunteer.help.ended", nil) || toRes[1].Text != e.cat.Text("vi", "vneid."+step) {
+			toRes[0].Text != e.vi("volunteer.help.ended", nil) || toRes[1].Text != e.step(chatHoa, "vi", "vneid", step, 0).Text {
 			t.Fatalf("ending sent %s", list(got))
 		}
 		if st := e.state(chatHoa); st.Step != step {

@@ -75,7 +75,7 @@ func TestWebhookDuplicate(t *testing.T) {
 		press, cb := e.press(chatHoa, e.step(chatHoa, "vi", "vneid", "os", e.state(chatHoa).Token).Keyboard[0][0].CallbackData)
 		e.deliver(press)
 		st := e.state(chatHoa)
-		e.expect(answer(cb, ""), e.step(chatHoa, "vi", "vneid", "store_android", st.Token))
+		e.expect(answer(cb, ""), e.step(chatHoa, "vi", "vneid", "get_android", st.Token))
 		e.deliver(press) // the copy of a press is still answered, once
 		e.expect(answer(cb, ""))
 		if again := e.state(chatHoa); again.Step != st.Step || again.Token != st.Token {

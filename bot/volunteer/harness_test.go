@@ -155,6 +155,12 @@ func (h *harness) register(id int64, name, commune string) Volunteer {
 
 func (h *harness) vi(key string) string { return h.cat.Text("vi", key) }
 
+// stepText is how a step of the VNeID guide is shown in Vietnamese (its counter above).
+func (h *harness) stepText(step string) string {
+	f := h.lib.Flow("vneid")
+	return flows.Compose(h.cat, "vi", h.rt.Engine().Current(flows.State{Flow: f.ID, Version: f.Version, Step: step})[0])
+}
+
 func (h *harness) render(key string, params map[string]string) string {
 	return h.cat.Render("vi", key, params)
 }

@@ -94,7 +94,7 @@ func TestHelpRelayBothWaysAndBackToTheStep(t *testing.T) {
 		t.Fatalf("Lan after ending: %+v", out.Messages)
 	}
 	back := sendsTo(out, resident)
-	if len(back) != 2 || back[0].Message.Text != h.vi("volunteer.help.ended") || back[1].Message.Text != h.vi("vneid."+step) {
+	if len(back) != 2 || back[0].Message.Text != h.vi("volunteer.help.ended") || back[1].Message.Text != h.stepText(step) {
 		t.Fatalf("resident after the end: %+v", back)
 	}
 	// Texts go to the guides again, and the end button is answered kindly.
@@ -124,7 +124,7 @@ func TestResidentEndsAndCancels(t *testing.T) {
 		t.Fatalf("second ask: %+v", again)
 	}
 	out = h.press(resident, cancel)
-	if out.Messages[0].Text != h.vi("volunteer.help.cancelled") || out.Messages[1].Text != h.vi("vneid."+step) {
+	if out.Messages[0].Text != h.vi("volunteer.help.cancelled") || out.Messages[1].Text != h.stepText(step) {
 		t.Fatalf("cancel: %+v", out.Messages)
 	}
 	if e := sendsTo(out, group); len(e) != 1 || e[0].EditID != 77 {
@@ -139,7 +139,7 @@ func TestResidentEndsAndCancels(t *testing.T) {
 	out = h.groupPress(volLan, "Lan", take)
 	end := buttonData(sendsTo(out, resident)[0].Message, dataEnd)
 	out = h.press(resident, end)
-	if out.Messages[0].Text != h.vi("volunteer.help.ended") || out.Messages[1].Text != h.vi("vneid."+step) {
+	if out.Messages[0].Text != h.vi("volunteer.help.ended") || out.Messages[1].Text != h.stepText(step) {
 		t.Fatalf("resident's end: %+v", out.Messages)
 	}
 	if d := sendsTo(out, volLan); len(d) != 1 || d[0].Message.Text != h.vi("volunteer.help.ended_volunteer") {
@@ -228,7 +228,7 @@ func TestNobodyTakesItInTime(t *testing.T) {
 	}
 	// "Continue the guide" shows the step; the resident's text goes to the guides again.
 	out = h.press(resident, dataBack)
-	if out.Messages[0].Text != h.vi("vneid."+h.state(resident).Step) {
+	if out.Messages[0].Text != h.stepText(h.state(resident).Step) {
 		t.Fatalf("back to the guide: %+v", out.Messages)
 	}
 }

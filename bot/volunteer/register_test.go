@@ -99,7 +99,7 @@ func TestDeclineReturnsToTheGuide(t *testing.T) {
 	h.command(volLan, "Lan", "start", "vneid")
 	h.command(volLan, "Lan", "volunteer", "")
 	out := h.press(volLan, dataDecline)
-	if len(out.Messages) != 2 || out.Messages[0].Text != h.vi("volunteer.declined") || out.Messages[1].Text != h.vi("vneid.os") {
+	if len(out.Messages) != 2 || out.Messages[0].Text != h.vi("volunteer.declined") || out.Messages[1].Text != h.stepText("os") {
 		t.Fatalf("decline: %+v", out.Messages)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hocvuso/bot"
+	"hocvuso/bot/scamcheck"
 	"hocvuso/bot/session"
 	"hocvuso/flows"
 	"hocvuso/flows/library"
@@ -64,11 +65,12 @@ func store(ctx context.Context, url string, allowEmbedded bool, ttl time.Duratio
 	return session.New(rdb, session.WithTTL(ttl)), closeAll, nil
 }
 
-// runtime wires content, store and volunteer features into a conversation runtime.
-func runtime(cat *i18n.Catalog, lib *flows.Library, st *session.Store, log *slog.Logger, addon bot.Addon) *bot.Runtime {
-	opts := []bot.Option{bot.WithLogger(log)}
+// runtime wires content, store and volunteer features into a conversation runtime. Check
+// steps and forwarded messages go through the scam check.
+func runtime(cat *i18n.Catalog, lib *flows.Library, st *session.Store, log *slog.Logger, addon bot.Addon, opts ...bot.Option) *bot.Runtime {
+	opts = append([]bot.Option{bot.WithLogger(log)}, opts...)
 	if addon != nil {
 		opts = append(opts, bot.WithAddon(addon))
 	}
-	return bot.New(flows.NewEngine(lib, cat), cat, st, opts...)
+	return bot.New(flows.NewEngine(lib, cat, flows.WithChecker(scamcheck.Check)), cat, st, opts...)
 }

@@ -27,6 +27,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	asJSON := fs.Bool("json", false, "print one JSON object per bot message")
 	chatID := fs.Int64("chat", 1, "chat id; with REDIS_URL set, the same id continues the same session")
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty: embedded store)")
+	awayAfter := fs.Duration("away", envDuration("AWAY_AFTER", bot.DefaultAwayAfter), "pause after which a resident is offered to continue where they were ($AWAY_AFTER)")
 	name := fs.String("name", "", "your first name, as Telegram would tell the bot (shown to neighbours you help)")
 	qrDir := fs.String("qr-dir", ".", "folder where /share writes QR cards")
 	vc := volunteerFlags(fs)
@@ -49,7 +50,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer closeStore()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rt := runtime(cat, lib, st, log, vc.service(st.Client(), log))
+	rt := runtime(cat, lib, st, log, vc.service(st.Client(), log), bot.WithAwayAfter(*awayAfter))
 	if *lang != "" {
 		if err := saveLang(ctx, st, *chatID, *lang); err != nil {
 			return err
@@ -58,7 +59,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	p := &printer{w: stdout, json: *asJSON, color: isTerminal(stdout), qrDir: *qrDir, name: *name}
 	interactive := isTerminal(stdin)
 	if interactive {
-		fmt.Fprintln(stderr, "Type a button's number, or words, or /start /menu /back /help /lang. Ctrl-D ends.")
+		fmt.Fprintln(stderr, "Type a button's number, or words, or /start /menu /back /help /lang; \"fwd: TEXT\" forwards a message to check. Ctrl-D ends.")
 		if err := chatLine(ctx, rt, *chatID, "/start", p); err != nil {
 			return err
 		}
@@ -81,6 +82,10 @@ func saveLang(ctx context.Context, st *session.Store, chatID int64, lang string)
 	return err
 }
 
+// forwardPrefix marks a line as a message forwarded from another chat, which the bot checks
+// for scam signs (Telegram tells the bot when a message was forwarded; a terminal cannot).
+const forwardPrefix = "fwd:"
+
 // chatLine turns a typed line into an event, the way Telegram would deliver it. A button's
 // number is a press of that button, as a tap would be.
 func chatLine(ctx context.Context, rt *bot.Runtime, chatID int64, line string, p *printer) error {
@@ -91,6 +96,9 @@ func chatLine(ctx context.Context, rt *bot.Runtime, chatID int64, line string, p
 	ev := bot.Event{ChatID: chatID, Kind: bot.EventText, Arg: line}
 	if data := p.pressed(line); data != "" {
 		ev = bot.Event{ChatID: chatID, Kind: bot.EventPress, Arg: data}
+	}
+	if text, ok := strings.CutPrefix(line, forwardPrefix); ok {
+		ev.Arg, ev.Forwarded = strings.TrimSpace(text), true
 	}
 	if strings.HasPrefix(line, "/") {
 		cmd, arg, _ := strings.Cut(line[1:], " ")

@@ -46,7 +46,9 @@ func TestChatJSONWalksIntoVNeID(t *testing.T) {
 	if got, want := msgs[0].Buttons[0].Label, cat.Text("vi", "vneid.title"); got != want {
 		t.Errorf("first menu button = %q, want %q", got, want)
 	}
-	if got, want := msgs[1].Text, PlainText(cat.Text("vi", "vneid.os"), false); got != want {
+	// The first step of VNeID, under its step counter.
+	counter := strings.NewReplacer("{{.N}}", "1", "{{.Of}}", "5").Replace(cat.Text("vi", "vneid.counter.install"))
+	if got, want := msgs[1].Text, PlainText(counter+"\n"+cat.Text("vi", "vneid.os"), false); got != want {
 		t.Errorf("first step = %q, want %q", got, want)
 	}
 }

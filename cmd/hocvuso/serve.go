@@ -13,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"hocvuso/bot"
 	"hocvuso/bot/session"
 	"hocvuso/bot/telegram"
 )
@@ -27,6 +28,7 @@ type serveConfig struct {
 	ListenAddr    string
 	APIURL        string
 	SessionTTL    time.Duration
+	AwayAfter     time.Duration
 	LogLevel      string
 	Grace         time.Duration
 	Volunteers    *volunteerConfig
@@ -41,6 +43,7 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 		ListenAddr:    envOr("LISTEN_ADDR", ":8080"),
 		APIURL:        envOr("TELEGRAM_API_URL", telegram.DefaultAPIURL),
 		SessionTTL:    envDuration("SESSION_TTL", session.DefaultTTL),
+		AwayAfter:     envDuration("AWAY_AFTER", bot.DefaultAwayAfter),
 		LogLevel:      envOr("LOG_LEVEL", "info"),
 		Grace:         envDuration("SHUTDOWN_GRACE", telegram.DefaultGrace),
 	}
@@ -52,6 +55,7 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.ListenAddr, "listen", c.ListenAddr, "address the webhook server listens on ($LISTEN_ADDR)")
 	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "Bot API server ($TELEGRAM_API_URL)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an idle session is kept ($SESSION_TTL)")
+	fs.DurationVar(&c.AwayAfter, "away", c.AwayAfter, "pause after which a resident is offered to continue where they were ($AWAY_AFTER)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error ($LOG_LEVEL)")
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "how long shutdown waits for updates already fetched ($SHUTDOWN_GRACE)")
 	c.Volunteers = volunteerFlags(fs)
@@ -94,7 +98,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer closeStore()
 	vols := c.Volunteers.service(st.Client(), log)
-	rt := runtime(cat, lib, st, log, vols)
+	rt := runtime(cat, lib, st, log, vols, bot.WithAwayAfter(c.AwayAfter))
 	opts := []telegram.Option{telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret),
 		telegram.WithLogger(log), telegram.WithGrace(c.Grace)}
 	if c.WebhookURL == "" {
