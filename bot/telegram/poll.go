@@ -44,14 +44,20 @@ func (e *apiError) Error() string {
 // context that shutdown does not cancel), and the handled ones are acknowledged before Poll
 // returns. Any webhook is deleted first: Telegram refuses getUpdates while one is set.
 func (t *Transport) Poll(ctx context.Context) error {
-	if err := t.deleteWebhook(ctx); err != nil {
-		return err
+	// Telegram may be unreachable at start (weak network, a restart of theirs): keep trying
+	// rather than exit, as for getUpdates.
+	var backoff time.Duration
+	for err := t.deleteWebhook(ctx); err != nil; err = t.deleteWebhook(ctx) {
+		backoff = t.pollBackoff(ctx, "deleteWebhook", err, backoff)
+		if !t.sleep(ctx, backoff) {
+			return nil
+		}
 	}
 	stopLease := t.keepLease(ctx)
 	defer stopLease()
 	t.log.Info("polling for updates", "bot", t.username)
 	var offset int64
-	var backoff time.Duration
+	backoff = 0
 	acked := true
 	for ctx.Err() == nil {
 		if !t.leading(ctx) {
@@ -62,7 +68,7 @@ func (t *Transport) Poll(ctx context.Context) error {
 			break
 		}
 		if err != nil {
-			backoff = t.pollBackoff(ctx, err, backoff)
+			backoff = t.pollBackoff(ctx, "getUpdates", err, backoff)
 			t.sleep(ctx, backoff)
 			continue
 		}
@@ -102,13 +108,13 @@ func (t *Transport) acknowledge(offset int64) {
 	t.log.Info("acknowledged handled updates", "offset", offset)
 }
 
-// pollBackoff logs a getUpdates failure and returns how long to wait: at least Telegram's
+// pollBackoff logs a failure of a polling call (getUpdates, deleteWebhook) and returns how long to wait: at least Telegram's
 // retry_after on 429, growing pauses otherwise.
-func (t *Transport) pollBackoff(ctx context.Context, err error, prev time.Duration) time.Duration {
+func (t *Transport) pollBackoff(ctx context.Context, method string, err error, prev time.Duration) time.Duration {
 	next := min(max(prev*2, time.Second), 30*time.Second)
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		t.log.Warn("getUpdates failed", "err", t.redact(err), "retry_in", next)
+		t.log.Warn(method+" failed", "err", t.redact(err), "retry_in", next)
 		return next
 	}
 	switch {
@@ -127,7 +133,7 @@ func (t *Transport) pollBackoff(ctx context.Context, err error, prev time.Durati
 		t.log.Error("deployment error: another process polls with this bot token (two replicas without a shared Redis lease, or a second deployment)",
 			"description", ae.Description, "retry_in", next)
 	default:
-		t.log.Warn("getUpdates failed", "err", t.redact(err), "retry_in", next)
+		t.log.Warn(method+" failed", "err", t.redact(err), "retry_in", next)
 	}
 	return next
 }

@@ -112,8 +112,13 @@ func TestTokenNeverLeaks(t *testing.T) {
 	errs = append(errs, h.tr.Deliver(context.Background(), 1001, "vi", "test", []bot.Message{{Text: "x"}}))
 	errs = append(errs, h.handle(pressUpdate(1, 1001, 5, "x", "x")))
 	errs = append(errs, h.tr.SetWebhook(context.Background(), "https://example.org/hook"))
-	errs = append(errs, h.tr.Poll(context.Background()))
 	pollCtx, cancel := context.WithCancel(context.Background())
+	go func() {
+		waitFor(t, "a failed deleteWebhook", func() bool { return strings.Contains(h.logs.String(), "deleteWebhook failed") })
+		cancel()
+	}()
+	errs = append(errs, h.tr.Poll(pollCtx))
+	pollCtx, cancel = context.WithCancel(context.Background())
 	h.api.on("deleteWebhook", nil)
 	go func() {
 		waitFor(t, "a failed getUpdates", func() bool { return strings.Contains(h.logs.String(), "getUpdates failed") })
