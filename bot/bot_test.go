@@ -158,3 +158,22 @@ func TestSensitiveNumberInForwardedMessage(t *testing.T) {
 		t.Error("the code was repeated back")
 	}
 }
+
+// Every text the runtime itself sends exists in every language the bot offers.
+func TestRuntimeKeysInCatalogs(t *testing.T) {
+	cat, err := i18n.LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range cat.Languages() {
+		have := map[string]bool{}
+		for _, k := range cat.Keys(lang) {
+			have[k] = true
+		}
+		for _, k := range bot.RuntimeKeys {
+			if !have[k] {
+				t.Errorf("%s catalog lacks %q", lang, k)
+			}
+		}
+	}
+}

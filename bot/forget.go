@@ -23,8 +23,8 @@ const (
 	KeyForgetStale    = "forget.stale"
 )
 
-// RuntimeKeys lists the keys above, for catalog checks.
-var RuntimeKeys = []string{KeySensitive, KeyDoubleTap, KeyExpired, KeySorry, KeyButtonFallback,
+// RuntimeKeys lists the keys the runtime itself renders, for catalog checks.
+var RuntimeKeys = []string{"notice.busy", KeySensitive, KeyDoubleTap, KeyExpired, KeySorry, KeyButtonFallback,
 	KeyForgetConfirm, KeyForgetYes, KeyForgetNo, KeyForgetDone, KeyForgetKept, KeyForgetStale}
 
 // forgetPrefix starts the callback data of the /forget confirmation: "fg:y:<token>" deletes,
