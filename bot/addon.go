@@ -51,7 +51,7 @@ func (r *Runtime) Current(ctx context.Context, chatID int64, langCode string) ([
 		return nil, "", fmt.Errorf("error loading chat to show its step: %w", err)
 	}
 	lang := r.langOf(s.State, Event{LangCode: langCode})
-	msgs, _ := r.render(lang, r.engine.Current(s.State))
+	msgs, _ := r.render(lang, r.engine.Current(s.State), "")
 	return msgs, lang, nil
 }
 

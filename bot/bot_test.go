@@ -15,7 +15,7 @@ import (
 	"hocvuso/i18n"
 )
 
-func newRuntime(tb testing.TB, opts ...bot.Option) *bot.Runtime {
+func newTestRuntime(tb testing.TB, opts ...bot.Option) *bot.Runtime {
 	tb.Helper()
 	cat, err := i18n.LoadDefault()
 	if err != nil {
@@ -68,7 +68,7 @@ func TestSensitiveNumber(t *testing.T) {
 // A sensitive number is answered with the warning, does not move the resident, and is not in
 // what is stored.
 func TestSensitiveNumberWarning(t *testing.T) {
-	rt := newRuntime(t)
+	rt := newTestRuntime(t)
 	ctx := context.Background()
 	if _, err := rt.Handle(ctx, bot.Event{ChatID: 1, UpdateID: 1, Kind: bot.EventCommand, Command: "start", Arg: "vneid"}); err != nil {
 		t.Fatal(err)

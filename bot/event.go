@@ -87,6 +87,9 @@ type Outcome struct {
 	Sends     []Delivery
 	// EditPressed replaces the message whose button was pressed (a help card once taken).
 	EditPressed *Message
+	// LangChanged is set when the resident chose a language (a transport may then set the
+	// chat's command menu in it).
+	LangChanged bool
 }
 
 // Quiet reports whether nothing but the callback answer should be sent.

@@ -56,13 +56,13 @@ func (r *Runtime) forgetPress(ctx context.Context, ev Event) (Outcome, error) {
 			return Outcome{}, err
 		}
 		out.Where, out.Chosen = "forgotten", true
-		out.Messages = []Message{{Text: r.cat.Text(lang, KeyForgetDone)}}
+		out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetDone, nil, false)}}
 		return out, nil
 	case answer == "n" && current:
 		out.Chosen = true
-		out.Messages = []Message{{Text: r.cat.Text(lang, KeyForgetKept)}}
+		out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetKept, nil, false)}}
 	default:
-		out.Messages = []Message{{Text: r.cat.Text(lang, KeyForgetStale)}}
+		out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetStale, nil, false)}}
 	}
 	return out, nil
 }

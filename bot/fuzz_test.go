@@ -32,7 +32,7 @@ func FuzzCallbackData(f *testing.F) {
 		"-1.0", "1.-1", "4294967295.0", "1y2p0ij.0", "2.100", "l:xx", "\x00", "1.1\n", "ＡＢ.1"} {
 		f.Add(s, uint8(0))
 	}
-	rt := newRuntime(f)
+	rt := newTestRuntime(f)
 	ctx := context.Background()
 	var id int64
 	f.Fuzz(func(t *testing.T, data string, steps uint8) {
@@ -66,7 +66,7 @@ func FuzzDeepLink(f *testing.F) {
 		"vneid--a", "dichvucong-ref_1", "vneid abc", "vneid-ä", "../../etc", "%00", "vneid-a-b"} {
 		f.Add(s)
 	}
-	rt := newRuntime(f)
+	rt := newTestRuntime(f)
 	ctx := context.Background()
 	var id int64
 	f.Fuzz(func(t *testing.T, payload string) {

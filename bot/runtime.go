@@ -112,6 +112,7 @@ func (r *Runtime) apply(ctx context.Context, ev Event) (Outcome, error) {
 			out.Duplicate = true
 			return false, nil
 		}
+		chosen := s.State.Lang
 		replies, err := r.step(ctx, s, ev, now, &out)
 		if err != nil {
 			return false, err
@@ -120,8 +121,9 @@ func (r *Runtime) apply(ctx context.Context, ev Event) (Outcome, error) {
 		s.MarkSeen(ev.UpdateID)
 		s.At = now.Unix()
 		out.Lang = r.langOf(s.State, ev)
+		out.LangChanged = s.State.Lang != chosen
 		out.Where = where(s.State)
-		out.Messages, out.Notice = r.render(out.Lang, replies)
+		out.Messages, out.Notice = r.render(out.Lang, replies, ev.Name)
 		return true, nil
 	})
 	if err != nil {
@@ -179,7 +181,7 @@ func (r *Runtime) sensitive(s *session.Session, ev Event) (notices []flows.Reply
 	if _, ok := SensitiveNumber(ev.Arg); !ok {
 		return nil, false
 	}
-	warning := []flows.Reply{{Key: KeySensitive}}
+	warning := []flows.Reply{{Key: KeySensitive, Safety: true}} // Vietnamese first until reviewed
 	if ev.Kind == EventEdited || !r.checksText(s.State, ev) {
 		s.Tap = nil
 		return warning, true
@@ -319,26 +321,54 @@ func (r *Runtime) input(ev Event) flows.Input {
 }
 
 // render turns engine replies into messages in lang. A toast reply becomes the notice.
-func (r *Runtime) render(lang string, replies []flows.Reply) ([]Message, string) {
+// Unreviewed translations show together with the Vietnamese text (see i18n.Catalog.Message).
+// Every text may use {{.Name}} (the resident's first name, escaped when rendered, never stored)
+// and {{.Lang}} (the chosen language's own name).
+func (r *Runtime) render(lang string, replies []flows.Reply, name string) ([]Message, string) {
 	var msgs []Message
 	var notice string
 	for _, rep := range replies {
-		text := flows.Compose(r.cat, lang, rep)
 		if rep.Toast && notice == "" {
-			notice = text
+			notice = r.cat.Plain(lang, rep.Key)
 			continue
 		}
-		m := Message{Text: text, Image: rep.Image}
+		m := Message{Text: r.text(lang, rep, name), Image: rep.Image}
 		for _, b := range rep.Buttons {
-			bl := lang
+			label := r.cat.Label(lang, b.Label)
 			if b.Lang != "" {
-				bl = b.Lang
+				// The language picker: each language's own name, as that language writes it.
+				label = r.cat.Text(b.Lang, b.Label)
 			}
-			m.Buttons = append(m.Buttons, Button{Text: r.cat.Text(bl, b.Label), Number: b.Number, Data: b.Data, URL: b.URL})
+			m.Buttons = append(m.Buttons, Button{Text: label, Number: b.Number, Data: b.Data, URL: b.URL})
 		}
 		msgs = append(msgs, m)
 	}
 	return msgs, notice
+}
+
+// text composes a reply (head lines, text, tail lines) as a resident reading lang sees it:
+// with the Vietnamese text too while any part of it is unreviewed.
+func (r *Runtime) text(lang string, rep flows.Reply, name string) string {
+	rr := withParams{cat: r.cat, extra: map[string]string{"Name": r.cat.Greeting(lang, name), "Lang": r.cat.Text(lang, flows.KeyLangName)}}
+	return r.cat.Bilingual(lang, rep.Keys(), rep.Safety, func(l string) string { return flows.Compose(rr, l, rep) })
+}
+
+// withParams renders with parameters every text may use ({{.Name}}, {{.Lang}}) under the
+// reply's own.
+type withParams struct {
+	cat   *i18n.Catalog
+	extra map[string]string
+}
+
+func (w withParams) Render(lang, key string, params map[string]string) string {
+	merged := make(map[string]string, len(w.extra)+len(params))
+	for k, v := range w.extra {
+		merged[k] = v
+	}
+	for k, v := range params {
+		merged[k] = v
+	}
+	return w.cat.Render(lang, key, merged)
 }
 
 func (k EventKind) String() string {

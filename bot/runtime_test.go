@@ -92,6 +92,10 @@ func texts(out Outcome) []string {
 
 func TestRuntimeSavesState(t *testing.T) {
 	h := mustRuntimeHarness(t)
+	// A resident who chose Vietnamese before: a first visit asks for the language (lang_test.go).
+	if _, err := h.store.Save(context.Background(), rtChat, session.Session{State: flows.State{Lang: "vi"}}); err != nil {
+		t.Fatal(err)
+	}
 	out := h.handle(t, Event{UpdateID: 10, Kind: EventCommand, Command: "start", Arg: "vneid-ABC", LangCode: "vi-VN", Name: "An"})
 	if out.Duplicate || out.Lang != "vi" || out.Notice != "" {
 		t.Fatalf("outcome %+v", out)
@@ -104,7 +108,7 @@ func TestRuntimeSavesState(t *testing.T) {
 		t.Fatalf("messages:\n got  %+v\n want %+v", out.Messages, want)
 	}
 	sess := h.load(t)
-	wantSess := session.Session{Rev: 1, State: flows.State{Flow: "vneid", Version: h.eng.Library().Flow("vneid").Version, Step: "os", Ref: "ABC", Token: 1},
+	wantSess := session.Session{Rev: 2, State: flows.State{Flow: "vneid", Version: h.eng.Library().Flow("vneid").Version, Step: "os", Lang: "vi", Ref: "ABC", Token: 1},
 		Seen: []int64{10}, At: rtNow.Unix()}
 	if !reflect.DeepEqual(sess, wantSess) {
 		t.Fatalf("stored %+v, want %+v", sess, wantSess)
@@ -118,7 +122,7 @@ func TestRuntimeSavesState(t *testing.T) {
 		t.Fatalf("the store link: %+v", links)
 	}
 	sess = h.load(t)
-	if sess.Rev != 2 || sess.State.Step != "get_iphone" || !reflect.DeepEqual(sess.Seen, []int64{10, 11}) {
+	if sess.Rev != 3 || sess.State.Step != "get_iphone" || !reflect.DeepEqual(sess.Seen, []int64{10, 11}) {
 		t.Fatalf("stored %+v", sess)
 	}
 }
@@ -193,13 +197,17 @@ func TestRuntimeLanguage(t *testing.T) {
 		out := h.handle(t, Event{Kind: EventCommand, Command: "lang", LangCode: "vi"})
 		want := []Button{
 			{Text: "Tiếng Việt", Number: 1, Data: flows.EncodeLang("vi")},
-			{Text: "English", Number: 2, Data: flows.EncodeLang("en")},
+			{Text: "Tày", Number: 2, Data: flows.EncodeLang("tyz-Latn-VN")},
+			{Text: "Nùng", Number: 3, Data: flows.EncodeLang("nut-Latn-VN")},
+			{Text: "Hmoob", Number: 4, Data: flows.EncodeLang("mww-Latn-VN")},
+			{Text: "Iu Mienh (Dao)", Number: 5, Data: flows.EncodeLang("ium-Latn-VN")},
+			{Text: "English", Number: 6, Data: flows.EncodeLang("en")},
 		}
 		if !reflect.DeepEqual(out.Messages[0].Buttons, want) {
 			t.Fatalf("picker buttons %+v, want each language in its own words", out.Messages[0].Buttons)
 		}
 		out = h.handle(t, Event{Kind: EventPress, Arg: flows.EncodeLang("en"), LangCode: "vi"})
-		if out.Lang != "en" || out.Messages[0].Text != h.cat.Text("en", flows.KeyLangChanged) {
+		if out.Lang != "en" || out.Messages[0].Text != "Switched to <b>English</b>." {
 			t.Fatalf("after choosing English: %+v", out)
 		}
 		if got := h.load(t).State.Lang; got != "en" {

@@ -49,9 +49,9 @@ func (e *Engine) check(ctx context.Context, st State, in Input) (State, []Reply,
 // the resident rules that apply, and where to report.
 func (e *Engine) checkResult(findings []Finding) Reply {
 	if len(findings) == 0 {
-		return Reply{Key: KeyCheckNone, Tail: []Part{{Key: KeyReport}}}
+		return Reply{Key: KeyCheckNone, Tail: []Part{{Key: KeyReport}}, Safety: true}
 	}
-	r := Reply{Key: KeyCheckFound}
+	r := Reply{Key: KeyCheckFound, Safety: true} // about scams: Vietnamese first until reviewed
 	seen := map[string]bool{}
 	for _, f := range findings {
 		r.Tail = append(r.Tail, Part{Key: KeyCheckRule(f.Rule), Params: map[string]string{"Evidence": f.Evidence}})

@@ -34,3 +34,18 @@ func renderPart(r Renderer, lang string, p Part) string {
 	}
 	return r.Render(lang, p.Key, params)
 }
+
+// Keys lists every message key a reply shows: its text, its head and tail lines, and the keys
+// rendered into them. A translation is as trustworthy as the least reviewed of them.
+func (r Reply) Keys() []string {
+	keys := []string{r.Key}
+	for _, p := range append(append([]Part{{Key: r.Key, Texts: r.Texts}}, r.Head...), r.Tail...) {
+		if p.Key != r.Key {
+			keys = append(keys, p.Key)
+		}
+		for _, k := range p.Texts {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}

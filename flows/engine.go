@@ -17,6 +17,7 @@ const (
 	KeyMenuHint     = "menu.hint"
 	KeyHelp         = "help.text"
 	KeyLangPick     = "lang.pick"
+	KeyLangFirst    = "lang.first" // the picker on a first /start; may greet by {{.Name}}
 	KeyLangChanged  = "lang.changed"
 	KeyLangName     = "lang.name"
 	KeyStale        = "notice.stale_button"
@@ -36,7 +37,7 @@ const (
 )
 
 // EngineKeys lists the keys above and those the loader adds, for catalog checks.
-var EngineKeys = []string{KeyMenu, KeyMenuHint, KeyHelp, KeyLangPick, KeyLangChanged, KeyLangName,
+var EngineKeys = []string{KeyMenu, KeyMenuHint, KeyHelp, KeyLangPick, KeyLangFirst, KeyLangChanged, KeyLangName,
 	KeyStale, KeyFlowUpdated, KeyUnknownText, KeyUnknownMedia, KeyEdited, KeyBtnMenu,
 	KeyBtnContinue, KeyResume, KeyResumeStep, KeyScore, KeyBtnWorked, KeyBtnDidntWork, KeyCounter,
 	KeyCheckFound, KeyCheckNone, KeyCheckMedia, KeyReport}
@@ -97,7 +98,7 @@ func (e *Engine) Handle(ctx context.Context, st State, in Input) (State, []Reply
 		replies = append([]Reply{{Key: KeyHelp}}, e.current(st)...)
 	case Lang:
 		st.Mode = ModeLang
-		replies = []Reply{e.langPicker()}
+		replies = []Reply{e.langPicker(KeyLangPick)}
 	case Press:
 		st, replies, err = e.press(ctx, st, in.Arg)
 	case Text:
@@ -178,12 +179,18 @@ func (e *Engine) start(st State, payload string) (State, []Reply) {
 	if !ok || f == nil {
 		// Unknown or broken payloads open the menu: a resident never sees an error for a bad link.
 		st = toMenu(st)
-		return st, e.current(st)
+	} else {
+		if ref != "" {
+			st.Ref = ref
+		}
+		st = e.enter(st, f)
 	}
-	if ref != "" {
-		st.Ref = ref
+	if st.Lang == "" {
+		// No language chosen yet: Telegram cannot tell us Tày, Nùng, H'Mông or Dao, so ask
+		// first. The guide (or menu) waits and shows once a language is picked.
+		st.Mode = ModeLang
+		return st, []Reply{e.langPicker(KeyLangFirst)}
 	}
-	st = e.enter(st, f)
 	return st, e.current(st)
 }
 
@@ -262,7 +269,7 @@ func (e *Engine) answer(st State, step *Step, b Button) (State, []Reply) {
 	} else {
 		st.Right &^= bit
 	}
-	return st, []Reply{{Key: b.Feedback}}
+	return st, []Reply{{Key: b.Feedback, Safety: step.Safety}}
 }
 
 // move fires an fsm event of the current step. The FSM is built for this one call from the
@@ -397,11 +404,15 @@ func (e *Engine) matchChoice(st State, lang, text string) (int, bool) {
 	if typed == "" {
 		return 0, false
 	}
+	// The chosen language's words first, then the Vietnamese ones: draft labels show both.
+	langs := []string{lang, e.texts.Languages()[0]}
 	for _, fold := range []func(string) string{Normalize, Fold} {
 		want := fold(text)
-		for i, k := range keys {
-			if fold(e.texts.Text(lang, k)) == want {
-				return i, true
+		for _, l := range langs {
+			for i, k := range keys {
+				if fold(e.texts.Text(l, k)) == want {
+					return i, true
+				}
 			}
 		}
 	}
@@ -442,8 +453,18 @@ func (e *Engine) matchLang(text string) string {
 		return langs[n-1]
 	}
 	typed := Fold(text)
+	if typed == "" {
+		return ""
+	}
 	for _, tag := range langs {
 		if typed == Fold(e.texts.Text(tag, KeyLangName)) || typed == Fold(tag) {
+			return tag
+		}
+	}
+	// "dao" for "Iu Mienh (Dao)", "tiếng Tày" for "Tày".
+	for _, tag := range langs {
+		name := Fold(e.texts.Text(tag, KeyLangName))
+		if containsWords(name, typed) || containsWords(typed, name) {
 			return tag
 		}
 	}
@@ -458,8 +479,8 @@ func (e *Engine) setLang(st State, tag string) (State, []Reply) {
 	return st, append([]Reply{{Key: KeyLangChanged}}, e.current(st)...)
 }
 
-func (e *Engine) langPicker() Reply {
-	r := Reply{Key: KeyLangPick}
+func (e *Engine) langPicker(key string) Reply {
+	r := Reply{Key: key}
 	for i, tag := range e.texts.Languages() {
 		r.Buttons = append(r.Buttons, ReplyButton{Label: KeyLangName, Lang: tag, Number: i + 1, Data: EncodeLang(tag)})
 	}
@@ -486,7 +507,7 @@ func (e *Engine) current(st State) []Reply {
 func (e *Engine) stepReply(st State) Reply {
 	f := e.lib.Flow(st.Flow)
 	s := f.Step(st.Step)
-	r := Reply{Key: s.Text, Image: s.Image}
+	r := Reply{Key: s.Text, Image: s.Image, Safety: s.Safety}
 	if key, n, of, ok := f.Counter(s.ID); ok {
 		r.Head = append(r.Head, Part{Key: key, Params: map[string]string{"N": strconv.Itoa(n), "Of": strconv.Itoa(of)}})
 	}

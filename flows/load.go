@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/unicode/norm"
 )
 
 var (
@@ -113,6 +114,10 @@ func Parse(file string, data []byte, texts Texts) (*Flow, []error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, []error{&LoadError{File: file, Line: yamlErrLine(err), Msg: "not valid YAML: " + cleanYAMLErr(err)}}
 	}
+	if line := firstNonNFC(data); line > 0 {
+		// Keywords and texts in NFD would not match what residents type.
+		return nil, []error{&LoadError{File: file, Line: line, Msg: "not in Unicode NFC: normalize the file"}}
+	}
 	if len(root.Content) == 0 {
 		return nil, []error{&LoadError{File: file, Msg: "the file is empty"}}
 	}
@@ -125,6 +130,16 @@ func Parse(file string, data []byte, texts Texts) (*Flow, []error) {
 		return nil, p.errs
 	}
 	return f, nil
+}
+
+// firstNonNFC returns the first line (from 1) that is not in Unicode NFC, or 0.
+func firstNonNFC(data []byte) int {
+	for i, line := range strings.Split(string(data), "\n") {
+		if !norm.NFC.IsNormalString(line) {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
@@ -313,7 +328,7 @@ func (p *parser) required(line int, present map[string]bool) {
 	}
 }
 
-var stepFields = []string{"id", "kind", "text", "image", "also", "score", "next", "yes", "no", "answers", "buttons"}
+var stepFields = []string{"id", "kind", "text", "image", "safety", "also", "score", "next", "yes", "no", "answers", "buttons"}
 
 func (p *parser) step(n *yaml.Node) *Step {
 	fs := p.fields(n, peekID(n), stepFields...)
@@ -321,6 +336,7 @@ func (p *parser) step(n *yaml.Node) *Step {
 		return nil
 	}
 	s := &Step{Line: n.Line, ID: p.str(fs["id"], "", "id")}
+	s.Safety = p.boolean(fs["safety"], s.ID, "safety")
 	s.Kind = p.str(fs["kind"], s.ID, "kind")
 	s.Text = p.str(fs["text"], s.ID, "text")
 	s.Image = p.str(fs["image"], s.ID, "image")

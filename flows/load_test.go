@@ -412,7 +412,7 @@ func TestLibraryEngine(t *testing.T) {
 		step string
 		ref  string
 	}{
-		{"start with ref", flows.State{}, flows.Input{Kind: flows.Start, Arg: "vneid-ABC"}, "os", "ABC"},
+		{"start with ref", flows.State{Lang: "vi"}, flows.Input{Kind: flows.Start, Arg: "vneid-ABC"}, "os", "ABC"},
 		{"keyword vneid", flows.State{}, flows.Input{Kind: flows.Text, Arg: "vneid"}, "os", ""},
 		{"keyword định danh", flows.State{}, flows.Input{Kind: flows.Text, Arg: "định danh"}, "os", ""},
 		{"keyword dinh danh", flows.State{}, flows.Input{Kind: flows.Text, Arg: "dinh danh"}, "os", ""},

@@ -72,6 +72,9 @@ type Step struct {
 	Yes, No string   // checkpoint steps: where "It worked" and "It didn't work" go
 	Buttons []Button
 	Line    int
+	// Safety marks a safety-critical step (OTP, passwords, money, scams): its text shows in
+	// Vietnamese first until a native speaker has reviewed the translation.
+	Safety bool
 }
 
 // Button is a move to another step (Goto), into another guide (Guide), or a link (URL).

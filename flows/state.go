@@ -73,6 +73,9 @@ type Reply struct {
 	Buttons []ReplyButton
 	// Toast marks a short notice that a transport may show as a callback answer.
 	Toast bool
+	// Safety marks a safety-critical step (OTP, passwords, money, scams): an unreviewed
+	// translation must not be the first thing a resident reads.
+	Safety bool
 }
 
 // ReplyButton is a button under a reply.

@@ -1,6 +1,7 @@
 package i18n_test
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -61,10 +62,11 @@ func TestCaseC17(t *testing.T) {
 
 func TestLanguages(t *testing.T) {
 	cat := mustDefault(t)
-	if got := cat.Languages(); !slices.Equal(got, []string{"vi", "en"}) {
-		t.Fatalf("Languages() = %q, want base first", got)
+	want := []string{"vi", "tyz-Latn-VN", "nut-Latn-VN", "mww-Latn-VN", "ium-Latn-VN", "en"}
+	if got := cat.Languages(); !slices.Equal(got, want) {
+		t.Fatalf("Languages() = %q, want %q (base first, picker order)", got, want)
 	}
-	for lang, want := range map[string]bool{"vi": true, "en": true, "fr": false, "": false, "vi-VN": false} {
+	for lang, want := range map[string]bool{"vi": true, "en": true, "tyz-Latn-VN": true, "tyz": false, "fr": false, "": false, "vi-VN": false} {
 		if got := cat.Supports(lang); got != want {
 			t.Errorf("Supports(%q) = %v, want %v", lang, got, want)
 		}
@@ -107,8 +109,12 @@ func TestCaseC16(t *testing.T) {
 	if !cat.Has("only.vi") || cat.Has("en.only") || cat.Has("no.such.key") {
 		t.Error("Has must report exactly the keys of the base catalog")
 	}
-	if got, want := cat.Keys("en"), []string{"both", "en.only", "greet"}; !slices.Equal(got, want) {
+	// en.only is not a key of the base: it is dropped (and reported), never shown.
+	if got, want := cat.Keys("en"), []string{"both", "greet"}; !slices.Equal(got, want) {
 		t.Errorf("Keys(en) = %q, want %q (sorted)", got, want)
+	}
+	if p := cat.Problems(); len(p) != 1 || p[0].Key != "en.only" {
+		t.Errorf("Problems() = %v, want the en-only key", p)
 	}
 }
 
@@ -155,10 +161,11 @@ func TestCaseC16KeySets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var raw map[string]string
+		var raw map[string]any
 		if err := yaml.Unmarshal(data, &raw); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
+		delete(raw, i18n.StatusKey) // review status, not a text
 		if groups[parts[0]] == nil {
 			groups[parts[0]] = map[string][]string{}
 		}
@@ -244,6 +251,21 @@ func checkHTML(s string) string {
 	return ""
 }
 
+// TestLanguageWithoutCatalogIsDisabled: a language with no files is not offered, and the bot
+// still starts (case C15: one missing or broken catalog never stops it).
+func TestLanguageWithoutCatalogIsDisabled(t *testing.T) {
+	cat, err := i18n.Load(os.DirFS("testdata"), "fallback", []string{"vi", "tyz-Latn-VN", "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Supports("tyz-Latn-VN") || !strings.Contains(fmt.Sprint(cat.Disabled()["tyz-Latn-VN"]), "no catalog") {
+		t.Errorf("Supports = %v, Disabled = %v", cat.Supports("tyz-Latn-VN"), cat.Disabled())
+	}
+	if got := cat.Languages(); !slices.Equal(got, []string{"vi", "en"}) {
+		t.Errorf("Languages() = %q", got)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	tcs := []struct {
 		name, dir string
@@ -254,7 +276,6 @@ func TestLoadErrors(t *testing.T) {
 		{"key twice in one language", "dupkey", []string{"vi"}, `key "greet" is defined twice for vi`},
 		{"not a flat map", "badyaml", []string{"vi"}, "not a flat YAML map of key: text"},
 		{"base not first", "fallback", []string{"en", "vi"}, `the base language "vi" must come first`},
-		{"no catalog for a language", "fallback", []string{"vi", "tyz"}, `no catalog for language "tyz"`},
 		{"no languages", "fallback", nil, `the base language "vi" must come first`},
 	}
 	for _, tc := range tcs {

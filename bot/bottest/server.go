@@ -282,7 +282,7 @@ func (s *Server) answer(ctx context.Context, method string, p map[string]string)
 		return true, nil
 	case "sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup":
 		return s.message(p), nil
-	case "answerCallbackQuery", "answerInlineQuery", "sendChatAction":
+	case "answerCallbackQuery", "answerInlineQuery", "sendChatAction", "setMyCommands", "deleteMyCommands":
 		return true, nil
 	}
 	return nil, &apiError{Code: http.StatusNotFound, Description: "Not Found"}

@@ -58,6 +58,7 @@ func TestCaseC08(t *testing.T) {
 			}
 			return nil
 		})
+		h.chose(1001)
 		if err := h.handle(commandUpdate(1, 1001, "/start vneid")); err != nil {
 			t.Fatal(err)
 		}
@@ -93,6 +94,7 @@ func TestCaseC14(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			chat++
 			id := chat * 100
+			h.chose(chat)
 			if err := h.handle(commandUpdate(id, chat, "/start vneid")); err != nil {
 				t.Fatal(err)
 			}

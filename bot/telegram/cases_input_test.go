@@ -42,6 +42,7 @@ func TestCaseC02(t *testing.T) {
 	const chat = 1001
 	clock := newFakeClock()
 	h := newHarness(t, harnessOpts{rtOpts: []bot.Option{bot.WithClock(clock.Now)}})
+	h.chose(chat)
 	if err := h.handle(commandUpdate(1, chat, "/start vneid")); err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +121,7 @@ func TestCaseC04(t *testing.T) {
 	prefix := uniquePrefix(t, rdb)
 	api := newFakeAPI(t)
 	before := newHarness(t, harnessOpts{rdb: rdb, prefix: prefix, api: api})
+	before.chose(chat)
 	for i, u := range []string{commandUpdate(1, chat, "/start vneid"), textUpdate(2, chat, "2"), textUpdate(3, chat, "1")} {
 		if err := before.handle(u); err != nil {
 			t.Fatalf("update %d: %v", i, err)
@@ -204,6 +206,7 @@ func TestCaseC11(t *testing.T) {
 			if replicas == 2 {
 				b = newHarness(t, harnessOpts{rdb: testRedisSame(t, rdb), prefix: prefix + fmt.Sprint(replicas), api: api, trOpts: []telegram.Option{telegram.WithWebhookSecret("s3cret")}})
 			}
+			a.chose(chat)
 			if err := a.handle(commandUpdate(1, chat, "/start")); err != nil {
 				t.Fatal(err)
 			}
@@ -264,6 +267,7 @@ func postWebhook(t testing.TB, tr *telegram.Transport, secret, body string) int 
 func TestCaseC13(t *testing.T) {
 	const chat = 1001
 	h := newHarness(t, harnessOpts{})
+	h.chose(chat)
 	cat, _ := content(t)
 	if err := h.handle(commandUpdate(1, chat, "/start vneid")); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,13 @@ func (h *harness) poll() (stop func() error) {
 func sequential(t *testing.T, rdb redis.UniversalClient, updates []string) *harness {
 	t.Helper()
 	ref := newHarness(t, harnessOpts{rdb: rdb})
+	seen := map[int64]bool{}
+	for _, u := range updates {
+		if c := chatOf(t, u); c != 0 && !seen[c] {
+			seen[c] = true
+			ref.chose(c)
+		}
+	}
 	for _, u := range updates {
 		if err := ref.handle(u); err != nil {
 			t.Fatal(err)
@@ -54,6 +61,7 @@ func TestCaseC01(t *testing.T) {
 	const chat = 1001
 	rdb := testRedis(t)
 	h := newHarness(t, harnessOpts{rdb: rdb})
+	h.chose(chat)
 	if err := h.handle(commandUpdate(10, chat, "/start vneid")); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +95,7 @@ func TestCaseC01(t *testing.T) {
 		// Eight answers of chat 1001 queued before the bot starts, interleaved with another
 		// chat's, every chat's first GET slowed down.
 		h := newHarness(t, harnessOpts{rdb: rdb})
+		h.chose(1001, 1002)
 		answers := map[int64][]string{1001: {"2", "1", "1", "1", "2", "3", "1", "2"}, 1002: {"1", "1", "1", "1", "1", "2", "1", "3"}}
 		var all []string
 		id := int64(100)
@@ -121,6 +130,7 @@ func TestCaseC01(t *testing.T) {
 		// Two webhook requests of one chat racing: the per-chat lock admits the lower update id
 		// first even when it arrives second.
 		h := newHarness(t, harnessOpts{rdb: rdb})
+		h.chose(chat)
 		if err := h.handle(commandUpdate(200, chat, "/start vneid")); err != nil {
 			t.Fatal(err)
 		}

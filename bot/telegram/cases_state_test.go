@@ -68,6 +68,7 @@ func TestCaseC03(t *testing.T) {
 func TestCaseC19(t *testing.T) {
 	const chat = 1001
 	h := newHarness(t, harnessOpts{})
+	h.chose(chat)
 	if err := h.handle(commandUpdate(1, chat, "/start vneid")); err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +115,7 @@ func TestCaseC20(t *testing.T) {
 	const chat = 1001
 	const ttl = 400 * time.Millisecond
 	h := newHarness(t, harnessOpts{ttl: ttl})
+	h.chose(chat, 1002)
 	ctx := context.Background()
 	for _, u := range []string{commandUpdate(1, chat, "/start vneid"), textUpdate(2, chat, "1"), textUpdate(3, chat, "1")} {
 		if err := h.handle(u); err != nil {

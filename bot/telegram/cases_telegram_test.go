@@ -163,6 +163,7 @@ func TestCaseC06(t *testing.T) {
 // my_chat_member "kicked" update does the same clean-up in advance.
 func TestCaseC07(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
+	h.chose(1001, 1002, 5123400017)
 	ctx := context.Background()
 	for _, u := range []string{commandUpdate(1, 1001, "/start vneid"), textUpdate(2, 1001, "1"), commandUpdate(3, 1002, "/start")} {
 		if err := h.handle(u); err != nil {
@@ -268,6 +269,7 @@ func TestCaseC09(t *testing.T) {
 		return h
 	}
 	a, b := replica("A"), replica("B")
+	a.chose(1001)
 	stopA := a.poll()
 	waitFor(t, "A to lead", func() bool { return a.tr.Ready() })
 	stopB := b.poll()

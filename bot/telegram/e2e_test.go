@@ -185,16 +185,42 @@ func TestDoubleTap(t *testing.T) {
 	})
 }
 
-// TestLanguage: no language_code gets Vietnamese; an English client gets English.
+// TestLanguage: a first /start offers the languages, worded in the language the client
+// pre-selects (Vietnamese without a language_code, English for en-US); a choice is saved, is
+// answered in that language and gives the chat a command menu in it.
 func TestLanguage(t *testing.T) {
+	const nung = "nut-Latn-VN"
 	eachMode(t, func(t *testing.T, e *env) {
+		// A first visit without a language_code: the picker, worded in Vietnamese, each
+		// language in its own name.
 		e.deliver(e.update("11-no-language-code.json", nil))
-		e.expect(e.menu(chatLy, "vi", e.state(chatLy).Token))
+		picker := e.expect(e.picker(chatLy, "vi", "Lý"))[0]
 
-		e.deliver(e.update("01-start-private-vi.json", map[string]any{"message.from.language_code": "en-US"}))
-		got := e.expect(e.menu(chatHoa, "en", e.state(chatHoa).Token))
-		if len(got) == 1 && got[0].Text == e.cat.Text("vi", flows.KeyMenu) {
-			t.Error("an English client got the Vietnamese menu")
+		// Choosing Nùng: the answer and the menu in Nùng (drafts carry the Vietnamese text),
+		// and a command menu in Nùng for this chat (setMyCommands takes no code for Nùng).
+		raw, cb := e.press(chatLy, buttonData(t, picker, "3. Nùng"))
+		e.deliver(raw)
+		st := e.state(chatLy)
+		if st.Lang != nung {
+			t.Fatalf("chose Nùng, stored %+v", st)
+		}
+		got := e.expect(answer(cb, ""), e.msg(chatLy, e.render(nung, flows.KeyLangChanged, false), nil),
+			e.menu(chatLy, nung, st.Token), e.chatCommands(chatLy, nung))
+		if !strings.Contains(got[1].Text, "<blockquote expandable>🇻🇳 Đã đổi sang <b>Nùng</b>.</blockquote>") {
+			t.Errorf("a draft without its Vietnamese text: %q", got[1].Text)
+		}
+
+		// A later /start goes to the menu, in Nùng; the command menu is not set again.
+		e.deliver(e.update("11-no-language-code.json", nil))
+		e.expect(e.menu(chatLy, nung, e.state(chatLy).Token))
+
+		// An English client's first visit: the picker in English, the name escaped.
+		const newcomer = 5123400099
+		e.deliver(e.update("01-start-private-vi.json", map[string]any{"message.chat.id": newcomer, "message.from.id": newcomer,
+			"message.from.language_code": "en-US", "message.from.first_name": "<Tom & Jerry>"}))
+		got = e.expect(e.picker(newcomer, "en", "<Tom & Jerry>"))
+		if !strings.HasPrefix(got[0].Text, "Hello &lt;Tom &amp; Jerry&gt;! 👋") {
+			t.Errorf("greeting %q", got[0].Text)
 		}
 	})
 }

@@ -37,6 +37,7 @@ func TestForget(t *testing.T) {
 	const chat = 1001
 	ctx := context.Background()
 	h := newHarness(t, harnessOpts{})
+	h.chose(chat, 1002)
 	cat, _ := content(t)
 	for _, u := range []string{commandUpdate(1, chat, "/start vneid"), textUpdate(2, chat, "1"), commandUpdate(3, 1002, "/start")} {
 		if err := h.handle(u); err != nil {

@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-telegram/bot/models"
+
 	"hocvuso/bot"
 	"hocvuso/bot/bottest"
 	"hocvuso/bot/session"
@@ -122,6 +124,11 @@ func newEnv(t *testing.T, sk storeKind, tk transportKind, opts ...envOption) *en
 		t.Fatal(err)
 	}
 	e.store = e.newStore(sk)
+	// The residents of the fixtures chose Vietnamese in the language picker on an earlier
+	// visit; TestLanguage plays a first visit.
+	for _, chat := range []int64{chatHoa, chatHoang} {
+		e.choose(chat, "vi")
+	}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rtOpts := []bot.Option{bot.WithLogger(log)}
 	for _, o := range opts {
@@ -142,6 +149,18 @@ func newEnv(t *testing.T, sk storeKind, tk transportKind, opts ...envOption) *en
 		t.Fatalf("username from getMe = %q, want %q", got, bottest.Username)
 	}
 	return e
+}
+
+// choose saves a language choice for chat, as the picker (or hocvuso chat -lang) does.
+func (e *env) choose(chat int64, lang string) {
+	e.t.Helper()
+	_, err := e.store.Update(context.Background(), chat, func(s *session.Session) (bool, error) {
+		s.State.Lang = lang
+		return true, nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 func (e *env) newStore(sk storeKind) *session.Store {
@@ -335,6 +354,8 @@ type sent struct {
 	Keyboard   [][]bottest.Button
 	CallbackID string
 	MessageID  string // edits
+	Commands   string // setMyCommands: the JSON list of commands
+	Scope      string // setMyCommands: the JSON scope
 }
 
 func (s sent) String() string {
@@ -355,6 +376,9 @@ func (s sent) String() string {
 	if s.Photo != "" {
 		fmt.Fprintf(&b, " photo=%s caption=%q", s.Photo, s.Caption)
 	}
+	if s.Scope != "" {
+		fmt.Fprintf(&b, " scope=%s commands=%s", s.Scope, s.Commands)
+	}
 	fmt.Fprintf(&b, " text=%q", s.Text)
 	for _, row := range s.Keyboard {
 		fmt.Fprintf(&b, "\n\t\t%+v", row)
@@ -367,6 +391,7 @@ var knownParams = map[string]bool{
 	"chat_id": true, "text": true, "parse_mode": true, "reply_markup": true,
 	"photo": true, "caption": true, "callback_query_id": true, "message_id": true,
 	"inline_query_id": true, "results": true, "cache_time": true, "is_personal": true,
+	"commands": true, "scope": true,
 }
 
 func toSent(t *testing.T, c bottest.Call) sent {
@@ -382,7 +407,8 @@ func toSent(t *testing.T, c bottest.Call) sent {
 	}
 	p := c.Params
 	s := sent{Method: c.Method, Text: p["text"], ParseMode: p["parse_mode"], Photo: p["photo"],
-		Caption: p["caption"], Keyboard: kb, CallbackID: p["callback_query_id"], MessageID: p["message_id"]}
+		Caption: p["caption"], Keyboard: kb, CallbackID: p["callback_query_id"], MessageID: p["message_id"],
+		Commands: p["commands"], Scope: p["scope"]}
 	if id := p["chat_id"]; id != "" {
 		if s.ChatID, err = strconv.ParseInt(id, 10, 64); err != nil {
 			t.Errorf("%s: chat_id %q is not a number", c.Method, id)
@@ -445,13 +471,46 @@ func answer(cb, text string) sent {
 	return sent{Method: "answerCallbackQuery", CallbackID: cb, Text: text}
 }
 
+// render renders a key as residents of lang see it (drafts with the Vietnamese text).
+func (e *env) render(lang, key string, safety bool) string {
+	return e.cat.Message(lang, key, map[string]string{"Lang": e.cat.Text(lang, flows.KeyLangName)}, safety)
+}
+
+// compose renders a whole reply (counter, text, shared lines) as residents of lang see it.
+func (e *env) compose(lang string, r flows.Reply) string {
+	return e.cat.Bilingual(lang, r.Keys(), r.Safety, func(l string) string { return flows.Compose(e.cat, l, r) })
+}
+
 // menu is the main menu shown with the prompt token.
 func (e *env) menu(chat int64, lang string, token uint32) sent {
 	var kb [][]bottest.Button
 	for i, f := range e.lib.Flows() {
-		kb = append(kb, []bottest.Button{{Text: label(e.cat.Text(lang, f.Title), i+1), CallbackData: flows.EncodePress(token, i)}})
+		kb = append(kb, []bottest.Button{{Text: label(e.cat.Label(lang, f.Title), i+1), CallbackData: flows.EncodePress(token, i)}})
 	}
-	return e.msg(chat, e.cat.Text(lang, flows.KeyMenu), kb)
+	return e.msg(chat, e.render(lang, flows.KeyMenu, false), kb)
+}
+
+// picker is the language picker of a first visit, worded in lang, greeting name.
+func (e *env) picker(chat int64, lang, name string) sent {
+	var kb [][]bottest.Button
+	for i, tag := range e.cat.Languages() {
+		kb = append(kb, []bottest.Button{{Text: label(e.cat.Text(tag, flows.KeyLangName), i+1), CallbackData: flows.EncodeLang(tag)}})
+	}
+	params := map[string]string{"Name": e.cat.Greeting(lang, name), "Lang": e.cat.Text(lang, flows.KeyLangName)}
+	return e.msg(chat, e.cat.Message(lang, flows.KeyLangFirst, params, false), kb)
+}
+
+// chatCommands is the command menu the bot sets for one chat in lang.
+func (e *env) chatCommands(chat int64, lang string) sent {
+	var cmds []models.BotCommand
+	for _, c := range []string{"start", "menu", "back", "lang", "help"} {
+		cmds = append(cmds, models.BotCommand{Command: c, Description: e.cat.Plain(lang, "cmd."+c)})
+	}
+	raw, err := json.Marshal(cmds)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sent{Method: "setMyCommands", Commands: string(raw), Scope: fmt.Sprintf(`{"type":"chat","chat_id":%d}`, chat)}
 }
 
 // step is a step of a guide shown with the prompt token.
@@ -466,14 +525,14 @@ func (e *env) step(chat int64, lang, flowID, stepID string, token uint32) sent {
 	n := 0
 	for _, b := range s.Buttons {
 		if b.URL != "" {
-			kb = append(kb, []bottest.Button{{Text: e.cat.Text(lang, b.Label), URL: b.URL}})
+			kb = append(kb, []bottest.Button{{Text: e.cat.Label(lang, b.Label), URL: b.URL}})
 			continue
 		}
-		kb = append(kb, []bottest.Button{{Text: label(e.cat.Text(lang, b.Label), n+1), CallbackData: flows.EncodePress(token, n)}})
+		kb = append(kb, []bottest.Button{{Text: label(e.cat.Label(lang, b.Label), n+1), CallbackData: flows.EncodePress(token, n)}})
 		n++
 	}
 	shown := flows.NewEngine(e.lib, e.cat).Current(flows.State{Flow: flowID, Version: f.Version, Step: stepID, Token: token})
-	m := e.msg(chat, flows.Compose(e.cat, lang, shown[0]), kb)
+	m := e.msg(chat, e.compose(lang, shown[0]), kb)
 	if s.Image != "" {
 		m.Method, m.Photo, m.Caption, m.Text = "sendPhoto", s.Image, m.Text, ""
 	}
@@ -489,6 +548,15 @@ func (e *env) state(chat int64) flows.State {
 		e.t.Fatal(err)
 	}
 	return s.State
+}
+
+func (e *env) session(chat int64) session.Session {
+	e.t.Helper()
+	s, err := e.store.Load(context.Background(), chat)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
 }
 
 func (e *env) exists(chat int64) bool {

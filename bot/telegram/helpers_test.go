@@ -236,3 +236,29 @@ func (h *harness) stepText(flowID, step string) string {
 	_ = h.store.Delete(ctx, scratch)
 	return msgs[0].Text
 }
+
+// chose saves Vietnamese as the language of chats, as a resident who answered the first-visit
+// language picker has: the tests below are about what comes after it.
+func (h *harness) chose(chats ...int64) {
+	h.t.Helper()
+	for _, c := range chats {
+		if _, err := h.store.Save(context.Background(), c, session.Session{State: flows.State{Lang: "vi"}}); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+// chatOf returns the chat an update (made by the builders above) belongs to.
+func chatOf(t testing.TB, raw string) int64 {
+	u, err := telegram.DecodeUpdate([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.Message.Message != nil:
+		return u.CallbackQuery.Message.Message.Chat.ID
+	}
+	return 0
+}

@@ -21,6 +21,7 @@ func TestCaseC18(t *testing.T) {
 	const chat, hookChat = 1001, 1002
 	h := newHarness(t, harnessOpts{rdb: rdb, rtOpts: []bot.Option{bot.WithTimeout(3 * time.Second)},
 		trOpts: []telegram.Option{telegram.WithWebhookSecret("s")}})
+	h.chose(chat, hookChat)
 	cat, _ := content(t)
 	busy := cat.Text("vi", "notice.busy")
 	start := time.Now()
@@ -108,6 +109,7 @@ func TestCaseC18(t *testing.T) {
 		}
 		defer slow.Close()
 		p := newHarness(t, harnessOpts{rdb: slow, api: h.api})
+		p.chose(1003)
 		if err := p.handle(commandUpdate(40, 1003, "/start vneid")); err != nil {
 			t.Fatal(err)
 		}

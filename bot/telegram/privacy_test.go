@@ -49,6 +49,7 @@ func pathTo(t *testing.T, flowID, step string) []int {
 func TestTypedTextIsNeverLoggedNorStored(t *testing.T) {
 	const chat = 1001
 	h := newHarness(t, harnessOpts{})
+	h.chose(chat)
 	personal := []string{"Nông Thị Hoa", "xóm Nà Lẹng", "0912345678", "mật khẩu là hoa1975", "Bản Phiệt", "con trâu vàng"}
 	id := int64(1)
 	send := func(u string) {

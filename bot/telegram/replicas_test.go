@@ -26,6 +26,9 @@ func TestReplicasShareOneRedis(t *testing.T) {
 		newHarness(t, harnessOpts{rdb: testRedisSame(t, rdb), prefix: prefix, api: api, trOpts: []telegram.Option{secret}}),
 		newHarness(t, harnessOpts{rdb: testRedisSame(t, rdb), prefix: prefix, api: api, trOpts: []telegram.Option{secret}}),
 	}
+	for c := range chats {
+		replicas[0].chose(int64(10_000 + c))
+	}
 	inputs := []string{"1", "2", "3", "1", "1", "/back", "2", "1", "/menu", "vneid", "định danh", "1", "1", "/start vneid"}
 	updates := map[int64][]string{}
 	var all []string

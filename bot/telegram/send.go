@@ -194,7 +194,7 @@ func (t *Transport) buttonsAsText(lang string, m bot.Message) bot.Message {
 	var b strings.Builder
 	b.WriteString(m.Text)
 	b.WriteString("\n\n")
-	b.WriteString(t.rt.Catalog().Text(lang, bot.KeyButtonFallback))
+	b.WriteString(t.rt.Catalog().Message(lang, bot.KeyButtonFallback, nil, false))
 	var links []bot.Button
 	for _, btn := range m.Buttons {
 		if btn.URL != "" {

@@ -22,6 +22,7 @@ func TestCaseC12(t *testing.T) {
 	t.Run("DrainsBufferedAndInFlight", func(t *testing.T) {
 		rdb := testRedis(t)
 		h := newHarness(t, harnessOpts{rdb: rdb})
+		h.chose(1001)
 		entered, release := make(chan struct{}), make(chan struct{})
 		rdb.AddHook(&redisHook{match: isSave(h.store.Key(1001)), times: 1,
 			before: func(context.Context, redis.Cmder) error { close(entered); <-release; return nil }})
@@ -52,6 +53,7 @@ func TestCaseC12(t *testing.T) {
 		prefix := uniquePrefix(t, rdb)
 		api := newFakeAPI(t)
 		h := newHarness(t, harnessOpts{rdb: rdb, prefix: prefix, api: api, trOpts: []telegram.Option{telegram.WithGrace(300 * time.Millisecond)}})
+		h.chose(1001, 1002)
 		entered := make(chan struct{})
 		saves := 0
 		var mu sync.Mutex

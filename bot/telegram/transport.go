@@ -217,6 +217,9 @@ func (t *Transport) handle(ctx context.Context, in *inbound, tellBusy bool) erro
 		t.log.Warn("reply not delivered", "where", out.Where, "err", err)
 	}
 	t.deliverAll(ctx, out.Sends)
+	if out.LangChanged {
+		t.setChatCommands(ctx, ev.ChatID, out.Lang)
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 func TestWebhookRejects(t *testing.T) {
 	eachStore(t, webhook, func(t *testing.T, e *env) {
 		e.run()
+		before := e.session(chatHoa) // the fixture's resident chose a language earlier
 		start := e.start(chatHoa)
 		const marker = "<script>leak-me</script>"
 		cases := []struct {
@@ -54,8 +55,8 @@ func TestWebhookRejects(t *testing.T) {
 			}
 		}
 		e.expect()
-		if e.exists(chatHoa) {
-			t.Error("a rejected request created a session")
+		if after := e.session(chatHoa); after.Rev != before.Rev {
+			t.Errorf("a rejected request changed the session: %+v, was %+v", after, before)
 		}
 	})
 }

@@ -288,14 +288,22 @@ func (s *Service) run(ctx context.Context, rt *bot.Runtime, ev bot.Event, h hand
 	return out, true, err
 }
 
-// text renders a key in lang.
+// safetyTexts are the package's texts about OTP codes, passwords and scams: until reviewed,
+// their translations show after the Vietnamese text, like safety steps of the guides.
+var safetyTexts = map[string]bool{
+	"volunteer.coc": true, "volunteer.help.connected": true, "volunteer.help.held_back": true,
+	"volunteer.help.text_only": true, "volunteer.help.briefing": true,
+}
+
+// text renders a key in lang the way the guides' texts are rendered: an unreviewed
+// translation shows with the Vietnamese text.
 func text(rt *bot.Runtime, lang, key string, params map[string]string) string {
-	return rt.Catalog().Render(lang, key, params)
+	return rt.Catalog().Message(lang, key, params, safetyTexts[key])
 }
 
 // btn is a button of the package: a label key and callback data.
 func btn(rt *bot.Runtime, lang, key, data string) bot.Button {
-	return bot.Button{Text: rt.Catalog().Text(lang, key), Data: data}
+	return bot.Button{Text: rt.Catalog().Label(lang, key), Data: data}
 }
 
 // buttons lists the package's buttons. They carry no number: typed text goes to the guides

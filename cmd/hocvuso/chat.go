@@ -23,7 +23,7 @@ import (
 func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	lang := fs.String("lang", "", "language to chat in (vi, en); saved in the session like /lang")
+	lang := fs.String("lang", "", "language to chat in: vi, tyz-Latn-VN (Tày), nut-Latn-VN (Nùng), mww-Latn-VN (Hmong),\nium-Latn-VN (Dao), en; saved in the session like a choice in the picker")
 	asJSON := fs.Bool("json", false, "print one JSON object per bot message")
 	chatID := fs.Int64("chat", 1, "chat id; with REDIS_URL set, the same id continues the same session")
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty: embedded store)")
@@ -41,8 +41,12 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	if *lang != "" && !cat.Supports(*lang) {
-		return fmt.Errorf("unknown language %q (have: %s)", *lang, strings.Join(cat.Languages(), ", "))
+	if *lang != "" {
+		tag, ok := cat.Canonical(*lang)
+		if !ok {
+			return fmt.Errorf("unknown language %q (have: %s)", *lang, strings.Join(cat.Languages(), ", "))
+		}
+		*lang = tag
 	}
 	st, closeStore, err := store(ctx, *redisURL, true, session.DefaultTTL)
 	if err != nil {

@@ -36,19 +36,23 @@ func TestChatJSONWalksIntoVNeID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := chatJSON(t, "/start\n1\n")
-	if len(msgs) != 2 {
-		t.Fatalf("got %d messages, want 2 (menu, first step): %+v", len(msgs), msgs)
+	// A first /start asks for the language (1 = Tiếng Việt), then the menu, then the guide.
+	msgs := chatJSON(t, "/start\n1\n1\n")
+	if len(msgs) != 4 {
+		t.Fatalf("got %d messages, want 4 (picker, language set, menu, first step): %+v", len(msgs), msgs)
 	}
-	if got, want := msgs[0].Text, PlainText(cat.Text("vi", "menu.text"), false); got != want {
+	if got, want := msgs[0].Buttons[0].Label, cat.Text("vi", "lang.name"); got != want {
+		t.Errorf("first picker button = %q, want %q", got, want)
+	}
+	if got, want := msgs[2].Text, PlainText(cat.Text("vi", "menu.text"), false); got != want {
 		t.Errorf("menu text = %q, want %q", got, want)
 	}
-	if got, want := msgs[0].Buttons[0].Label, cat.Text("vi", "vneid.title"); got != want {
+	if got, want := msgs[2].Buttons[0].Label, cat.Text("vi", "vneid.title"); got != want {
 		t.Errorf("first menu button = %q, want %q", got, want)
 	}
 	// The first step of VNeID, under its step counter.
 	counter := strings.NewReplacer("{{.N}}", "1", "{{.Of}}", "5").Replace(cat.Text("vi", "vneid.counter.install"))
-	if got, want := msgs[1].Text, PlainText(counter+"\n"+cat.Text("vi", "vneid.os"), false); got != want {
+	if got, want := msgs[3].Text, PlainText(counter+"\n"+cat.Text("vi", "vneid.os"), false); got != want {
 		t.Errorf("first step = %q, want %q", got, want)
 	}
 }

@@ -68,6 +68,9 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		}
 		return exitCode(1)
 	}
+	if !reportCatalogs(cat, stdout, stderr) {
+		return exitCode(1)
+	}
 	fmt.Fprintln(stdout, "ok")
 	return nil
 }

@@ -38,6 +38,9 @@ func TestCheckTable(t *testing.T) {
 	}
 	rows := map[string]bool{}
 	for _, l := range lines[1 : len(lines)-1] {
+		if l == "" {
+			break // the catalogs' coverage table follows
+		}
 		f := strings.Fields(l)
 		if len(f) != 8 {
 			t.Fatalf("row %q", l)
@@ -49,7 +52,10 @@ func TestCheckTable(t *testing.T) {
 			}
 		}
 		steps, reachable, longest, missing, untranslated, notNFC := n[0], n[1], n[2], n[3], n[4], n[5]
-		if steps < 5 || reachable != steps || longest < 3 || longest > steps || missing != 0 || untranslated != 0 || notNFC != 0 {
+		// Drafts of minority languages may keep Vietnamese words on purpose (the phone's button
+		// names): "untranslated" is a count for their reviewers, not an error.
+		l10n, _ := i18n.LanguageOf(f[1])
+		if steps < 5 || reachable != steps || longest < 3 || longest > steps || missing != 0 || (untranslated != 0 && !l10n.Review) || notNFC != 0 {
 			t.Errorf("row %q", l)
 		}
 		rows[f[0]+"/"+f[1]] = true

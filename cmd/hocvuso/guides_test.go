@@ -26,7 +26,7 @@ func mustContent(t *testing.T) (*i18n.Catalog, *flows.Library) {
 // shown is the plain text the chat prints for what a resident sees in st.
 func shown(cat *i18n.Catalog, lib *flows.Library, lang string, st flows.State) string {
 	r := flows.NewEngine(lib, cat).Current(st)[0]
-	return PlainText(flows.Compose(cat, lang, r), false)
+	return PlainText(cat.Bilingual(lang, r.Keys(), r.Safety, func(l string) string { return flows.Compose(cat, l, r) }), false)
 }
 
 // pathNumbers returns the numbers a resident types to walk a guide from its start to its
@@ -152,8 +152,8 @@ func TestChatResumesAcrossRuns(t *testing.T) {
 		_ = rdb.Close()
 	})
 
-	args := []string{"-redis", url, "-chat", chat}
-	first := chatJSON(t, "/start vneid\n1\n1\n", args...) // Android → store → real app (3/5)
+	args := []string{"-redis", url, "-chat", chat, "-lang", "vi"} // a resident who chose Vietnamese
+	first := chatJSON(t, "/start vneid\n1\n1\n", args...)         // Android → store → real app (3/5)
 	f := lib.Flow("vneid")
 	real := shown(cat, lib, "vi", flows.State{Flow: "vneid", Version: f.Version, Step: "real_app"})
 	if got := first[len(first)-1].Text; got != real {

@@ -3,6 +3,7 @@
 //	hocvuso serve    serve Telegram (long polling, or a webhook when WEBHOOK_URL is set)
 //	hocvuso chat     chat with the bot in the terminal (same engine, flows and languages)
 //	hocvuso check    validate the flow files and catalogs
+//	hocvuso i18n     translation sheets and catalog coverage
 //	hocvuso share    print a guide's deep link and write its QR card
 //	hocvuso stats    totals per guide, language and commune
 //	hocvuso volunteers list|remove|approve
@@ -24,7 +25,8 @@ const usage = `hocvuso: a patient helper for digital skills, on Telegram and in 
 Usage:
   hocvuso serve [flags]   serve Telegram (needs TELEGRAM_BOT_TOKEN and REDIS_URL)
   hocvuso chat [flags]    chat with the bot in this terminal
-  hocvuso check [dir]     validate flow files (default: the built-in library)
+  hocvuso check [dir]     validate flow files (default: the built-in library) and catalogs
+  hocvuso i18n ...        translation sheets for volunteers; coverage per language
   hocvuso share GUIDE     print a guide's deep link and write its QR card (PNG)
   hocvuso stats           starts, completions and drop-off per guide, language, commune
   hocvuso volunteers list | remove ID | approve ID
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runChat(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
+	case "i18n":
+		return runI18n(args[1:], stdout, stderr)
 	case "share":
 		return runShare(ctx, args[1:], stdout, stderr)
 	case "stats":

@@ -109,6 +109,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := tr.SetCommands(ctx); err != nil {
+		log.Warn("command menu not set; commands still work when typed", "err", err)
+	}
 	vols.SetBotUsername(tr.Username())
 	go tr.RunDue(ctx, dueEvery)
 	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages(),
