@@ -17,7 +17,7 @@ func TestChatLocksSerialises(t *testing.T) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			unlock := locks.Lock(rtChat)
+			unlock := locks.Lock(rtChat, 0)
 			defer unlock()
 			if inside.Add(1) != 1 {
 				t.Error("two holders of one chat's lock")
@@ -41,11 +41,11 @@ func TestChatLocksSerialises(t *testing.T) {
 // second holder of the first chat waits for the first.
 func TestChatLocksOtherChats(t *testing.T) {
 	locks := NewChatLocks()
-	unlock := locks.Lock(1)
+	unlock := locks.Lock(1, 1)
 
 	other := make(chan struct{})
 	go func() {
-		locks.Lock(2)()
+		locks.Lock(2, 1)()
 		close(other)
 	}()
 	waitFor(t, other, "chat 2 while chat 1 is held")
@@ -55,7 +55,7 @@ func TestChatLocksOtherChats(t *testing.T) {
 
 	acquired, done := make(chan struct{}), make(chan struct{})
 	go func() {
-		u := locks.Lock(1)
+		u := locks.Lock(1, 1)
 		close(acquired)
 		u()
 		close(done)
@@ -76,7 +76,7 @@ func TestChatLocksOtherChats(t *testing.T) {
 func TestChatLocksReclaim(t *testing.T) {
 	locks := NewChatLocks()
 	for chat := range int64(1000) {
-		locks.Lock(-chat)()
+		locks.Lock(-chat, 0)()
 	}
 	if got := locks.Len(); got != 0 {
 		t.Fatalf("Len() = %d after 1000 chats came and went, want 0", got)

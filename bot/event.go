@@ -15,13 +15,14 @@ const (
 	EventText                         // typed text in Arg (never logged nor stored)
 	EventPress                        // a button press, callback data in Arg
 	EventMedia                        // a sticker, photo, voice note…: Arg names the kind
-	EventEdited                       // an edited message: its content is not used
+	EventEdited                       // an edited message: Arg is its text, only checked for sensitive numbers
 )
 
 // Event is one thing a resident did, in channel-neutral form.
 type Event struct {
 	ChatID   int64
 	UpdateID int64 // transport's id for de-duplication; 0 when the transport has none
+	MsgID    int64 // for a press: the message whose button was pressed; 0 when unknown
 	Kind     EventKind
 	Command  string
 	Arg      string
@@ -79,7 +80,10 @@ type Outcome struct {
 	Messages  []Message
 	Notice    string // a short notice a transport may show as the answer to a button press
 	Duplicate bool   // the event was already applied: deliver nothing
+	DoubleTap bool   // the same button was pressed again: answer Notice quietly, deliver nothing
+	Chosen    bool   // a press was taken as the resident's choice (not stale, not a double tap)
 	Lang      string // the chat's language after the event
+	Where     string // "flow.step" after the event, for logs (never what the resident typed)
 	Sends     []Delivery
 	// EditPressed replaces the message whose button was pressed (a help card once taken).
 	EditPressed *Message
@@ -87,3 +91,6 @@ type Outcome struct {
 	// chat's command menu in it).
 	LangChanged bool
 }
+
+// Quiet reports whether nothing but the callback answer should be sent.
+func (o Outcome) Quiet() bool { return o.Duplicate || o.DoubleTap }

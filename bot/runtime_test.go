@@ -303,11 +303,11 @@ func TestRuntimeExpiredSession(t *testing.T) {
 	h.handle(t, Event{Kind: EventPress, Arg: flows.EncodePress(1, 0)})
 	h.emb.Server().FastForward(31 * time.Minute)
 	out := h.handle(t, Event{Kind: EventPress, Arg: flows.EncodePress(2, 0)})
-	if out.Notice != h.cat.Text("vi", flows.KeyStale) {
-		t.Fatalf("notice %q", out.Notice)
+	if out.Notice != "" {
+		t.Fatalf("notice %q, want none: the expiry is said in the chat", out.Notice)
 	}
-	if got := texts(out); len(got) != 1 || got[0] != h.cat.Text("vi", flows.KeyMenu) {
-		t.Fatalf("texts %q, want the menu", got)
+	if got := texts(out); len(got) != 2 || got[0] != h.cat.Text("vi", KeyExpired) || got[1] != h.cat.Text("vi", flows.KeyMenu) {
+		t.Fatalf("texts %q, want the expiry notice and the menu", got)
 	}
 	if sess := h.load(t); sess.Rev != 1 || sess.State.Flow != "" {
 		t.Fatalf("stored %+v, want a new session", sess)

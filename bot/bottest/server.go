@@ -16,6 +16,7 @@
 package bottest
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -42,6 +43,20 @@ type Button = fakeapi.Button
 // WaitTimeout bounds WaitCalls and WaitConfirmed: a test that waits longer has failed.
 const WaitTimeout = 10 * time.Second
 
+// Failure is an error answer a Hook gives instead of the normal result: a Bot API error
+// (Code, Description, RetryAfter, MigrateToChatID), or, when Raw is set, a body that is not
+// the Bot API's JSON at all (a proxy's error page) with HTTP status Code.
+type Failure struct {
+	Code            int
+	Description     string
+	RetryAfter      int
+	MigrateToChatID int64
+	Raw             string
+}
+
+// Hook decides call by call whether a method fails: it returns nil for the normal answer.
+type Hook func(c Call) *Failure
+
 // Server is a fake Bot API server. Its methods are safe for concurrent use.
 type Server struct {
 	tb     testing.TB
@@ -53,6 +68,9 @@ type Server struct {
 	changed chan struct{} // closed and replaced whenever anything below changes
 	calls   []Call
 	fails   map[string][]fakeapi.Error
+	hooks   map[string]Hook
+	webhook string   // the URL setWebhook registered; getUpdates is refused while it is set
+	polling int      // getUpdates calls held open now
 	queue   []queued // pushed updates not yet confirmed, by update_id
 	offset  int64    // the highest offset a getUpdates call asked for
 	bot     fakeapi.Bot
@@ -60,7 +78,7 @@ type Server struct {
 
 // New starts a server that is closed when the test ends.
 func New(tb testing.TB) *Server {
-	s := &Server{tb: tb, closed: make(chan struct{}), changed: make(chan struct{}), fails: map[string][]fakeapi.Error{}}
+	s := &Server{tb: tb, closed: make(chan struct{}), changed: make(chan struct{}), fails: map[string][]fakeapi.Error{}, hooks: map[string]Hook{}}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
 	return s
@@ -92,6 +110,37 @@ func (s *Server) Fail(method string, code int, description string, retryAfter in
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fails[method] = append(s.fails[method], fakeapi.Error{Code: code, Description: description, RetryAfter: retryAfter})
+}
+
+// Hook makes fn decide every later call of method (nil removes the hook). Injected Fail
+// answers go first.
+func (s *Server) Hook(method string, fn Hook) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks[method] = fn
+}
+
+// SetWebhookURL registers a webhook as setWebhook would: getUpdates then answers 409 until
+// deleteWebhook is called.
+func (s *Server) SetWebhookURL(url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webhook = url
+}
+
+// Offset returns the highest offset a getUpdates call asked for: every update below it is
+// confirmed.
+func (s *Server) Offset() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.offset
+}
+
+// Polling returns how many getUpdates calls the server holds open now (long polls).
+func (s *Server) Polling() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.polling
 }
 
 // Calls returns the calls of method received so far, in order; every call when method is "".
@@ -169,26 +218,62 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
 		return
 	}
+	call := Call{Method: method, Params: params, Files: files, Header: r.Header.Clone()}
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: method, Params: params, Files: files})
 	var fail *fakeapi.Error
 	if q := s.fails[method]; len(q) > 0 {
 		fail, s.fails[method] = &q[0], q[1:]
 	}
+	hook := s.hooks[method]
+	s.mu.Unlock()
+	var hooked *Failure
+	if fail == nil && hook != nil {
+		hooked = hook(call) // outside the lock: a hook may look at the server
+	}
+	call.Failed = fail != nil || hooked != nil
+	s.mu.Lock()
+	s.calls = append(s.calls, call)
 	s.notifyLocked()
 	s.mu.Unlock()
-	if fail != nil {
+	switch {
+	case fail != nil:
 		fakeapi.WriteError(w, *fail)
 		return
-	}
-	if method == "getUpdates" {
-		fakeapi.WriteResult(w, s.getUpdates(r.Context(), params))
+	case hooked != nil && hooked.Raw != "":
+		w.WriteHeader(hooked.Code)
+		_, _ = w.Write([]byte(hooked.Raw))
+		return
+	case hooked != nil:
+		fakeapi.WriteError(w, fakeapi.Error{Code: hooked.Code, Description: hooked.Description, RetryAfter: hooked.RetryAfter, MigrateToChatID: hooked.MigrateToChatID})
 		return
 	}
-	result, apiErr := s.bot.Answer(method, params)
+	result, apiErr := s.answer(r.Context(), method, params)
 	if apiErr != nil {
 		fakeapi.WriteError(w, *apiErr)
 		return
 	}
 	fakeapi.WriteResult(w, result)
+}
+
+// answer gives the result of a successful call: the webhook and the queue of updates are
+// this server's own; every other method is answered as fakeapi does.
+func (s *Server) answer(ctx context.Context, method string, p map[string]string) (any, *fakeapi.Error) {
+	switch method {
+	case "getUpdates":
+		s.mu.Lock()
+		hooked := s.webhook != ""
+		s.mu.Unlock()
+		if hooked {
+			return nil, &fakeapi.Error{Code: http.StatusConflict, Description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}
+		}
+		return s.getUpdates(ctx, p), nil
+	case "setWebhook":
+		s.SetWebhookURL(p["url"])
+		return true, nil
+	case "deleteWebhook":
+		s.SetWebhookURL("")
+		return true, nil
+	}
+	res, err := s.bot.Answer(method, p)
+	return res, err
 }

@@ -100,14 +100,29 @@ func (s *Server) getUpdates(ctx context.Context, p map[string]string) []json.Raw
 		if len(batch) > 0 || timeout <= 0 {
 			return batch
 		}
-		select {
-		case <-changed:
-		case <-timer.C:
-			return batch
-		case <-ctx.Done():
-			return batch
-		case <-s.closed:
+		if !s.hold(ctx, changed, timer.C) {
 			return batch
 		}
 	}
+}
+
+// hold waits for a change while counting the call as held open; false when the wait ended
+// without one (timeout, client gone, server closed).
+func (s *Server) hold(ctx context.Context, changed <-chan struct{}, timeout <-chan time.Time) bool {
+	s.mu.Lock()
+	s.polling++ // no notify: that would end this very wait
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.polling--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-changed:
+		return true
+	case <-timeout:
+	case <-ctx.Done():
+	case <-s.closed:
+	}
+	return false
 }

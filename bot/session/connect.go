@@ -1,11 +1,24 @@
 package session
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+)
+
+// Timeouts of every Redis call. A resident waits for an answer while a call is pending, so the
+// bounds are short: when Redis is away, the bot says "busy" within a few seconds instead of
+// hanging, and the client reconnects by itself when Redis is back.
+const (
+	DialTimeout  = 2 * time.Second
+	ReadTimeout  = 2 * time.Second
+	WriteTimeout = 2 * time.Second
+	PoolTimeout  = 3 * time.Second
 )
 
 // Connect returns a client for a Redis URL. Three forms, each also with TLS ("rediss…"):
@@ -19,7 +32,8 @@ import (
 // A sentinel URL lists the sentinels; master names the monitored master. The user and
 // password are the data nodes' (server, cluster nodes, master and replicas); a sentinel that
 // has its own password takes it as sentinel_password=…. Options are go-redis's, in snake case
-// (dial_timeout=2s, pool_size=50…). The URL's password never appears in an error message.
+// (dial_timeout=2s, pool_size=50…); timeouts not given get the bounds above. The URL's password
+// never appears in an error message.
 func Connect(rawURL string) (redis.UniversalClient, error) {
 	scheme, _, _ := strings.Cut(rawURL, "://")
 	var c redis.UniversalClient
@@ -32,6 +46,7 @@ func Connect(rawURL string) (redis.UniversalClient, error) {
 	default:
 		var opts *redis.Options
 		if opts, err = redis.ParseURL(rawURL); err == nil {
+			Bound(opts)
 			c = redis.NewClient(opts)
 		}
 	}
@@ -120,6 +135,9 @@ func connectCluster(rawURL string) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, err
 	}
+	b := bounds{&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout,
+		&opts.DialerRetries, &opts.DialerRetryTimeout, &opts.MaxRetries}
+	b.apply()
 	return redis.NewClusterClient(opts), nil
 }
 
@@ -165,7 +183,56 @@ func connectSentinel(rawURL string) (redis.UniversalClient, error) {
 		return nil, err
 	}
 	opts.SentinelPassword = sentinelPassword
+	b := bounds{&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout,
+		&opts.DialerRetries, &opts.DialerRetryTimeout, &opts.MaxRetries}
+	b.apply()
 	return redis.NewFailoverClient(opts), nil
+}
+
+// Bound sets the timeouts above on opts where they are not set.
+func Bound(opts *redis.Options) {
+	b := bounds{&opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout,
+		&opts.DialerRetries, &opts.DialerRetryTimeout, &opts.MaxRetries}
+	b.apply()
+}
+
+// bounds points at the fields every go-redis options type has (single, cluster, failover).
+type bounds struct {
+	dial, read, write, pool *time.Duration
+	dialerRetries           *int
+	dialerRetryTimeout      *time.Duration
+	maxRetries              *int
+}
+
+func (b bounds) apply() {
+	setIfZero(b.dial, DialTimeout)
+	setIfZero(b.read, ReadTimeout)
+	setIfZero(b.write, WriteTimeout)
+	setIfZero(b.pool, PoolTimeout)
+	if *b.dialerRetries == 0 {
+		// Redis down means "connection refused" at once: retrying the dial five times (the
+		// default) only delays the busy answer.
+		*b.dialerRetries, *b.dialerRetryTimeout = 2, 50*time.Millisecond
+	}
+	if *b.maxRetries == 0 {
+		*b.maxRetries = 2 // a stale pooled connection after a Redis restart is retried once or twice
+	}
+}
+
+func setIfZero(d *time.Duration, v time.Duration) {
+	if *d == 0 {
+		*d = v
+	}
+}
+
+// UseLogger sends go-redis's own log lines (pool dial failures…) to log, at warning level,
+// instead of the standard logger. It is process-wide, like go-redis's logger.
+func UseLogger(log *slog.Logger) { redis.SetLogger(slogRedis{log}) }
+
+type slogRedis struct{ log *slog.Logger }
+
+func (l slogRedis) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client", "msg", fmt.Sprintf(format, v...))
 }
 
 func userPassword(userinfo string) (user, pass string, err error) {

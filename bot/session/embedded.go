@@ -24,7 +24,9 @@ func StartEmbedded() (*Embedded, error) {
 
 // Client returns a client connected to the embedded server.
 func (e *Embedded) Client() redis.UniversalClient {
-	return redis.NewClient(&redis.Options{Addr: e.srv.Addr()})
+	opts := &redis.Options{Addr: e.srv.Addr()}
+	Bound(opts)
+	return redis.NewClient(opts)
 }
 
 // Addr returns the server's address.

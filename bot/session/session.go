@@ -1,6 +1,13 @@
 // Package session keeps each chat's session in Redis: one small key per chat, saved by
 // compare-and-set on a revision so that two updates of one chat, on one replica or several,
 // never lose each other's effect.
+//
+// De-duplication of re-delivered updates lives inside the session (Seen, Floor), written by the
+// same compare-and-set as the state it produced. A separate "claim" key (SET NX on the update
+// id before handling) would be a second write that can succeed while the state write fails
+// (Redis restarts, the process dies): the update would then be claimed but never applied, and
+// its re-delivery dropped as a duplicate. Here "applied" and "remembered as applied" are one
+// atomic write, so neither can happen without the other.
 package session
 
 import (
@@ -9,6 +16,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,8 +30,12 @@ import (
 // DefaultTTL is how long an untouched session lives.
 const DefaultTTL = 30 * 24 * time.Hour
 
-// MaxSeen is how many recent update ids a session remembers to drop re-deliveries.
-const MaxSeen = 4
+// MaxSeen is how many recent update ids a session remembers exactly.
+const MaxSeen = 16
+
+// RedeliveryWindow is how long after a chat's last update a re-delivery can still arrive:
+// Telegram keeps an unacknowledged update for 24 hours.
+const RedeliveryWindow = 24 * time.Hour
 
 // MaxRetries bounds how often Update retries after losing a compare-and-set race. A save
 // loses only when another one won, so n concurrent updates of one chat all land within n
@@ -34,30 +47,47 @@ var ErrConflict = errors.New("session changed concurrently")
 
 // Session is what is stored for one chat.
 type Session struct {
-	Rev   uint64      `json:"-"`           // revision, bumped by every save; 0 means "never saved"
-	State flows.State `json:"st"`          // where the chat is in the flows
-	Seen  []int64     `json:"u,omitempty"` // most recent update ids applied, newest last
-	At    int64       `json:"at,omitempty"`
+	Rev   uint64      `json:"-"`            // revision, bumped by every save; 0 means "never saved"
+	State flows.State `json:"st"`           // where the chat is in the flows
+	Seen  []int64     `json:"u,omitempty"`  // most recent update ids applied, in the order applied
+	Floor int64       `json:"uf,omitempty"` // highest update id that dropped out of Seen
+	At    int64       `json:"at,omitempty"` // unix time of the last applied update
+	Tap   *Tap        `json:"tap,omitempty"`
 }
 
-// HasSeen reports whether update id was already applied.
-func (s *Session) HasSeen(id int64) bool {
-	for _, x := range s.Seen {
-		if x == id {
-			return true
-		}
+// Tap remembers the last button press, to recognise a double tap: the same button of the same
+// message pressed again within a few seconds (two callback updates, or one re-sent by the
+// client). Only our own callback data and Telegram's message id are kept.
+type Tap struct {
+	Msg  int64  `json:"m"`
+	Data string `json:"d"`
+	At   int64  `json:"t"` // unix milliseconds
+}
+
+// HasSeen reports whether update id was already applied. Ids the session remembers exactly are
+// duplicates; so is an id at or below Floor while the chat was active within the re-delivery
+// window (Telegram numbers updates upwards, and restarts the numbering at random only after a
+// week without any update, which such a chat rules out).
+func (s *Session) HasSeen(id int64, now time.Time) bool {
+	if id == 0 {
+		return false
 	}
-	return false
+	if slices.Contains(s.Seen, id) {
+		return true
+	}
+	recent := now.Sub(time.Unix(s.At, 0)) <= RedeliveryWindow
+	return id <= s.Floor && recent
 }
 
-// MarkSeen records update id, keeping only the newest MaxSeen.
+// MarkSeen records update id, keeping only the newest MaxSeen exactly.
 func (s *Session) MarkSeen(id int64) {
 	if id == 0 {
 		return
 	}
 	s.Seen = append(s.Seen, id)
-	if len(s.Seen) > MaxSeen {
-		s.Seen = s.Seen[len(s.Seen)-MaxSeen:]
+	for len(s.Seen) > MaxSeen {
+		s.Floor = max(s.Floor, s.Seen[0])
+		s.Seen = s.Seen[1:]
 	}
 }
 
@@ -88,9 +118,16 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 
 // Key returns the Redis key of a chat's session. The chat id is a hash tag so that every key
 // of one chat lands in the same Redis Cluster slot.
-func (s *Store) Key(chatID int64) string {
-	return s.prefix + ":s:{" + strconv.FormatInt(chatID, 10) + "}"
+func (s *Store) Key(chatID int64) string { return s.ChatKey("s", chatID) }
+
+// ChatKey returns the key of one kind of record about a chat: "<prefix>:<kind>:{<chat id>}".
+// Every key about a chat must be made here, so that Forget finds it by its hash tag.
+func (s *Store) ChatKey(kind string, chatID int64) string {
+	return s.prefix + ":" + kind + ":" + HashTag(chatID)
 }
+
+// HashTag is the part of every key of a chat that names the chat.
+func HashTag(chatID int64) string { return "{" + strconv.FormatInt(chatID, 10) + "}" }
 
 // Prefix returns the key prefix.
 func (s *Store) Prefix() string { return s.prefix }
@@ -109,8 +146,9 @@ func (s *Store) Load(ctx context.Context, chatID int64) (Session, error) {
 	}
 	sess, err := decode(raw)
 	if err != nil {
-		// A value we cannot read is treated as no session: the resident starts again rather
-		// than being stuck behind a broken key. The next save overwrites it.
+		// A value we cannot read (half-present, or from an older format) is treated as no
+		// session: the resident starts again rather than being stuck behind a broken key.
+		// The revision is kept so the next compare-and-set overwrites it.
 		return Session{Rev: sess.Rev}, nil
 	}
 	return sess, nil
@@ -123,9 +161,17 @@ type wireSession struct {
 	Seen IDs `json:"u,omitempty"`
 }
 
+func toWire(sess Session) wireSession { return wireSession{Session: sess, Seen: sess.Seen} }
+
+func fromWire(w wireSession) (Session, error) {
+	sess := w.Session
+	sess.Seen = w.Seen
+	return sess, nil
+}
+
 // encode writes "<rev>|<json>": the CAS script compares the revision prefix without parsing JSON.
 func encode(sess Session) (string, error) {
-	body, err := json.Marshal(wireSession{Session: sess, Seen: sess.Seen})
+	body, err := json.Marshal(toWire(sess))
 	if err != nil {
 		return "", fmt.Errorf("error encoding session: %w", err)
 	}
@@ -142,8 +188,11 @@ func decode(raw string) (Session, error) {
 	if err := json.Unmarshal([]byte(body), &w); err != nil {
 		return Session{Rev: rev}, fmt.Errorf("error decoding session: %w", err)
 	}
-	sess := w.Session
-	sess.Rev, sess.Seen = rev, w.Seen
+	sess, err := fromWire(w)
+	if err != nil {
+		return Session{Rev: rev}, err
+	}
+	sess.Rev = rev
 	return sess, nil
 }
 
@@ -153,7 +202,8 @@ var casSource string
 var casScript = redis.NewScript(casSource)
 
 // Save writes sess if the stored revision is still sess.Rev, and returns it with the new
-// revision. It returns ErrConflict when another update saved first.
+// revision. It returns ErrConflict when another update saved first. The TTL is refreshed by
+// every save: state and dedupe memory live and expire together, in one key.
 func (s *Store) Save(ctx context.Context, chatID int64, sess Session) (Session, error) {
 	next := sess
 	next.Rev = sess.Rev + 1
@@ -175,7 +225,7 @@ func (s *Store) Save(ctx context.Context, chatID int64, sess Session) (Session, 
 // when another update saved in between. fn must be free of side effects: it may run more than
 // once. When fn returns false, nothing is saved.
 func (s *Store) Update(ctx context.Context, chatID int64, fn func(*Session) (bool, error)) (Session, error) {
-	for range MaxRetries {
+	for attempt := range MaxRetries {
 		sess, err := s.Load(ctx, chatID)
 		if err != nil {
 			return sess, err
@@ -186,6 +236,9 @@ func (s *Store) Update(ctx context.Context, chatID int64, fn func(*Session) (boo
 		}
 		saved, err := s.Save(ctx, chatID, sess)
 		if errors.Is(err, ErrConflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return Session{}, err
+			}
 			continue
 		}
 		return saved, err
@@ -193,7 +246,21 @@ func (s *Store) Update(ctx context.Context, chatID int64, fn func(*Session) (boo
 	return Session{}, fmt.Errorf("error updating session after %d tries: %w", MaxRetries, ErrConflict)
 }
 
-// Delete removes everything stored for the chat.
+// backoff waits a short random time after a lost race, growing with the attempt, so that
+// writers contending for one chat do not keep colliding.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("error updating session: %w", ctx.Err())
+	case <-t.C:
+		return nil
+	}
+}
+
+// Delete removes the chat's session.
 func (s *Store) Delete(ctx context.Context, chatID int64) error {
 	if err := s.rdb.Del(ctx, s.Key(chatID)).Err(); err != nil {
 		return fmt.Errorf("error deleting session: %w", err)

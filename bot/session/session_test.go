@@ -448,11 +448,17 @@ func TestMarkSeen(t *testing.T) {
 	for id := int64(1); id <= session.MaxSeen+2; id++ {
 		s.MarkSeen(id)
 	}
-	if want := []int64{3, 4, 5, 6}; !slices.Equal(s.Seen, want) {
-		t.Fatalf("Seen = %v, want the newest %d: %v", s.Seen, session.MaxSeen, want)
+	var want []int64
+	for id := int64(3); id <= session.MaxSeen+2; id++ {
+		want = append(want, id)
 	}
-	for id, want := range map[int64]bool{1: false, 2: false, 3: true, 6: true, 7: false, 0: false} {
-		if got := s.HasSeen(id); got != want {
+	if !slices.Equal(s.Seen, want) || s.Floor != 2 {
+		t.Fatalf("Seen = %v, floor %d; want the newest %d: %v, floor 2", s.Seen, s.Floor, session.MaxSeen, want)
+	}
+	now := time.Now()
+	for id, want := range map[int64]bool{1: false, 2: false, 3: true, session.MaxSeen + 2: true, session.MaxSeen + 3: false, 0: false} {
+		// The session was never saved (At is 0): ids below the floor are not taken as seen.
+		if got := s.HasSeen(id, now); got != want {
 			t.Errorf("HasSeen(%d) = %v, want %v", id, got, want)
 		}
 	}
@@ -481,4 +487,96 @@ func TestConnect(t *testing.T) {
 			t.Errorf("Connect(%q) leaks the password: %v", bad, err)
 		}
 	}
+}
+
+// Re-deliveries are recognised however many updates of the chat came since: the newest
+// MaxSeen exactly, older ones by the floor while the chat is active.
+func TestHasSeenFloor(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	var s session.Session
+	for id := int64(100); id < 140; id++ {
+		s.MarkSeen(id)
+	}
+	s.At = now.Unix()
+	for _, tc := range []struct {
+		id   int64
+		at   time.Time
+		want bool
+	}{
+		{139, now, true},
+		{124, now, true},                          // remembered exactly
+		{101, now, true},                          // below the floor, chat active
+		{140, now, false},                         // new
+		{0, now, false},                           // no id: never a duplicate
+		{101, now.Add(25 * time.Hour), false},     // Telegram keeps updates 24h: ids may restart
+		{139, now.Add(30 * 24 * time.Hour), true}, // an exact match stays a match
+	} {
+		if got := s.HasSeen(tc.id, tc.at); got != tc.want {
+			t.Errorf("HasSeen(%d) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+}
+
+func TestLease(t *testing.T) {
+	eachBackend(t, func(t *testing.T, _ backend, _ testRedis, newStore func(...session.Option) *session.Store) {
+		st := newStore()
+		ctx := context.Background()
+		a, b := st.Lease("poll", "a", time.Minute), st.Lease("poll", "b", time.Minute)
+		if ok, err := a.Acquire(ctx); !ok || err != nil {
+			t.Fatalf("a: %v %v", ok, err)
+		}
+		if ok, _ := b.Acquire(ctx); ok {
+			t.Fatal("b took a held lease")
+		}
+		if ok, _ := a.Acquire(ctx); !ok {
+			t.Fatal("a could not renew")
+		}
+		if err := b.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := b.Acquire(ctx); ok {
+			t.Fatal("b's release freed a's lease")
+		}
+		if err := a.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := b.Acquire(ctx); !ok {
+			t.Fatal("b could not take a released lease")
+		}
+	})
+}
+
+func TestForgetAndMove(t *testing.T) {
+	eachBackend(t, func(t *testing.T, _ backend, r testRedis, newStore func(...session.Option) *session.Store) {
+		st := newStore()
+		ctx := context.Background()
+		rdb := r.rdb
+		if _, err := st.Save(ctx, -4000000001, session.Session{At: 1}); err != nil {
+			t.Fatal(err)
+		}
+		rdb.Set(ctx, st.ChatKey("vol", -4000000001), "v", time.Hour)
+		rdb.Set(ctx, st.ChatKey("vol", -40000000012), "other chat", time.Hour)
+		if err := st.Move(ctx, -4000000001, -1001000000001); err != nil {
+			t.Fatal(err)
+		}
+		if keys, _ := st.ChatKeys(ctx, -4000000001); len(keys) != 0 {
+			t.Errorf("old id keeps %v", keys)
+		}
+		keys, _ := st.ChatKeys(ctx, -1001000000001)
+		if len(keys) != 2 {
+			t.Fatalf("new id has %v, want the session and the record", keys)
+		}
+		if ttl := rdb.PTTL(ctx, st.ChatKey("vol", -1001000000001)).Val(); ttl <= 0 {
+			t.Errorf("TTL lost in the move: %v", ttl)
+		}
+		if err := st.Forget(ctx, -1001000000001); err != nil {
+			t.Fatal(err)
+		}
+		if keys, _ := st.ChatKeys(ctx, -1001000000001); len(keys) != 0 {
+			t.Errorf("left after Forget: %v", keys)
+		}
+		if rdb.Exists(ctx, st.ChatKey("vol", -40000000012)).Val() != 1 {
+			t.Error("Forget touched a chat whose id merely starts the same")
+		}
+	})
 }

@@ -13,9 +13,11 @@ import (
 type inbound struct {
 	event      bot.Event
 	callbackID string // answer this callback query, whatever happens
+	label      string // the text of the pressed button, to mark it chosen
 	private    bool   // only private chats get a session
 	group      bool   // a command addressed to the bot in a group
 	kicked     bool   // the resident blocked the bot
+	migrateTo  int64  // the group became a supergroup with this id
 	skip       bool   // nothing to do (an update type the bot does not use)
 	groupPress bool   // a button pressed in a group (a help card in the volunteers' group)
 	pressedID  int64  // the message whose button was pressed
@@ -44,26 +46,23 @@ func chatKey(u *models.Update) int64 {
 }
 
 // convert reads an update defensively: every pointer may be nil.
+//
+// Edited messages: the edit is not read as a new answer (the resident may have moved on since
+// the original, and re-applying an old answer would move them twice). The bot asks them to
+// send a new message instead; only a sensitive number in the edit is looked for, to warn.
 func convert(u *models.Update, username string) inbound {
 	in := inbound{event: bot.Event{ChatID: chatKey(u), UpdateID: u.ID}}
 	switch {
 	case u.Message != nil:
 		convertMessage(&in, u.Message, username)
 	case u.EditedMessage != nil:
-		in.private = u.EditedMessage.Chat.Type == models.ChatTypePrivate
-		in.event.Kind = bot.EventEdited
-		in.event.LangCode = langCode(u.EditedMessage.From)
+		m := u.EditedMessage
+		in.private = m.Chat.Type == models.ChatTypePrivate
+		in.skip = !in.private
+		in.event.Kind, in.event.Arg = bot.EventEdited, m.Text
+		in.event.LangCode, in.event.UserID = langCode(m.From), userID(m.From)
 	case u.CallbackQuery != nil:
-		q := u.CallbackQuery
-		in.callbackID = q.ID
-		in.private = q.Message.Message == nil || q.Message.Message.Chat.Type == models.ChatTypePrivate
-		in.event.Kind, in.event.Arg = bot.EventPress, q.Data
-		in.event.LangCode, in.event.Name, in.event.UserID = q.From.LanguageCode, q.From.FirstName, q.From.ID
-		if m := q.Message.Message; m != nil {
-			in.pressedID = int64(m.ID)
-		}
-		in.groupPress = !in.private
-		in.event.Group = in.groupPress
+		convertCallback(&in, u.CallbackQuery)
 	case u.InlineQuery != nil:
 		in.inline = u.InlineQuery
 		return in
@@ -80,11 +79,46 @@ func convert(u *models.Update, username string) inbound {
 	return in
 }
 
+func convertCallback(in *inbound, q *models.CallbackQuery) {
+	in.callbackID = q.ID
+	in.event.Kind, in.event.Arg = bot.EventPress, q.Data
+	in.event.LangCode, in.event.Name, in.event.UserID = q.From.LanguageCode, q.From.FirstName, q.From.ID
+	m := q.Message.Message
+	if m == nil {
+		// The message is too old for Telegram to show us (inaccessible): still a press.
+		in.private = q.Message.InaccessibleMessage == nil || q.Message.InaccessibleMessage.Chat.Type == models.ChatTypePrivate
+		if im := q.Message.InaccessibleMessage; im != nil {
+			in.event.MsgID = int64(im.MessageID)
+		}
+		in.groupPress = !in.private
+		in.event.Group = in.groupPress
+		return
+	}
+	in.private = m.Chat.Type == models.ChatTypePrivate
+	in.event.MsgID = int64(m.ID)
+	in.pressedID = in.event.MsgID
+	in.groupPress = !in.private
+	in.event.Group = in.groupPress
+	if m.ReplyMarkup != nil {
+		for _, row := range m.ReplyMarkup.InlineKeyboard {
+			for _, b := range row {
+				if b.CallbackData == q.Data && in.label == "" {
+					in.label = b.Text
+				}
+			}
+		}
+	}
+}
+
 func convertMessage(in *inbound, m *models.Message, username string) {
 	in.private = m.Chat.Type == models.ChatTypePrivate
-	in.event.LangCode = langCode(m.From)
+	in.event.LangCode, in.event.UserID = langCode(m.From), userID(m.From)
 	if m.From != nil {
 		in.event.Name, in.event.UserID = m.From.FirstName, m.From.ID
+	}
+	if m.MigrateToChatID != 0 {
+		in.migrateTo = m.MigrateToChatID
+		return
 	}
 	if cmd, arg, to, ok := parseCommand(m); ok {
 		if to != "" && !strings.EqualFold(to, username) {
@@ -104,6 +138,10 @@ func convertMessage(in *inbound, m *models.Message, username string) {
 		return
 	}
 	in.event.Kind, in.event.Arg = bot.EventMedia, mediaKind(m)
+	if _, ok := bot.SensitiveNumber(m.Caption); ok {
+		// A photo captioned with an ID or card number: warn as for typed text.
+		in.event.Kind, in.event.Arg = bot.EventText, m.Caption
+	}
 }
 
 // parseCommand reads "/cmd@bot arg" when the message starts with a bot_command entity.
@@ -146,4 +184,11 @@ func langCode(u *models.User) string {
 		return ""
 	}
 	return u.LanguageCode
+}
+
+func userID(u *models.User) int64 {
+	if u == nil {
+		return 0
+	}
+	return u.ID
 }

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"hocvuso/bot"
 	"hocvuso/bot/bottest"
 	"hocvuso/flows"
 )
@@ -167,7 +168,7 @@ func TestStaleButton(t *testing.T) {
 }
 
 // TestDoubleTap: two presses of the same button (two updates) move the chat once; the second
-// is answered as stale.
+// is answered with a quiet toast, and nothing is sent again.
 func TestDoubleTap(t *testing.T) {
 	eachMode(t, func(t *testing.T, e *env) {
 		data := e.startMenu(chatHoa).Keyboard[0][0].CallbackData
@@ -177,7 +178,7 @@ func TestDoubleTap(t *testing.T) {
 		e.deliver(raw2)
 		st := e.state(chatHoa)
 		step := e.step(chatHoa, "vi", "vneid", "os", st.Token)
-		e.expect(answer(cb1, ""), step, answer(cb2, e.cat.Text("vi", flows.KeyStale)), step)
+		e.expect(answer(cb1, ""), step, answer(cb2, e.cat.Text("vi", bot.KeyDoubleTap)))
 		if st.Step != "os" || len(st.Back) != 0 {
 			t.Errorf("state %+v, want os entered once", st)
 		}

@@ -8,10 +8,12 @@ import (
 
 	"hocvuso/bot/bottest"
 	"hocvuso/bot/session"
+	"hocvuso/bot/telegram"
 )
 
 // TestIdleChatsLeaveNoState: after many chats came (several at once) and went, the bot
-// holds nothing for any of them in memory; their sessions are in Redis only.
+// holds nothing for any of them in memory; their sessions are in Redis only. (Unpaced: the
+// pacer's own per-chat slots are pruned by time, which a test would have to wait out.)
 func TestIdleChatsLeaveNoState(t *testing.T) {
 	const chats, workers = 600, 30
 	emb, err := session.StartEmbedded()
@@ -22,7 +24,7 @@ func TestIdleChatsLeaveNoState(t *testing.T) {
 	var rdb redis.UniversalClient = emb.Client()
 	t.Cleanup(func() { _ = rdb.Close() })
 	api := bottest.New(t)
-	r := newReplica(t, rdb, "hvgrowth", api)
+	r := newReplica(t, rdb, "hvgrowth", api, telegram.WithLimits(telegram.Unpaced))
 	ids := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {

@@ -138,7 +138,10 @@ func newEnv(t *testing.T, sk storeKind, tk transportKind, opts ...envOption) *en
 	e.fake = bottest.New(t)
 	e.tr, err = telegram.New(t.Context(), rt, bottest.Token,
 		telegram.WithAPIURL(e.fake.URL()), telegram.WithPollTimeout(pollTimeout),
-		telegram.WithWebhookSecret(secret), telegram.WithLogger(log))
+		telegram.WithWebhookSecret(secret), telegram.WithLogger(log),
+		// Pacing reserves send slots as in production but does not wait them out here: these
+		// tests are about what is sent, and pacing has its own (virtual-time) tests.
+		telegram.WithClock(time.Now, instantSleep))
 	if err != nil {
 		t.Fatal(err)
 	}

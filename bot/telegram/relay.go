@@ -15,7 +15,7 @@ import (
 // volunteers' group. The group has no session; the runtime's addon decides, and the presser
 // gets its answer as the callback's toast.
 func (t *Transport) handleGroupPress(ctx context.Context, in *inbound) error {
-	unlock := t.locks.Lock(in.event.ChatID)
+	unlock := t.locks.Lock(in.event.ChatID, in.event.UpdateID)
 	defer unlock()
 	out, err := t.rt.Handle(ctx, in.event)
 	if err != nil {
@@ -30,7 +30,7 @@ func (t *Transport) handleGroupPress(ctx context.Context, in *inbound) error {
 	if out.EditPressed != nil && in.pressedID != 0 {
 		t.edit(ctx, in.event.ChatID, in.pressedID, *out.EditPressed)
 	}
-	t.deliver(ctx, in.event.ChatID, out.Messages)
+	_ = t.Deliver(ctx, in.event.ChatID, out.Lang, "group", out.Messages)
 	t.deliverAll(ctx, out.Sends)
 	return nil
 }
@@ -42,10 +42,10 @@ func (t *Transport) deliverAll(ctx context.Context, ds []bot.Delivery) {
 			t.edit(ctx, d.ChatID, d.EditID, d.Message)
 			continue
 		}
-		id, err := t.sendID(ctx, d.ChatID, d.Message)
+		chat := d.ChatID
+		id, err := t.deliverOne(ctx, &chat, "", "relay", d.Message)
 		switch {
-		case errors.Is(err, tgbot.ErrorForbidden):
-			_ = t.forget(ctx, d.ChatID) // that person blocked the bot
+		case errors.Is(err, ErrBlocked): // that person blocked the bot: already forgotten
 		case err != nil:
 			t.log.Warn("send to another chat failed", "err", t.redact(err))
 		case d.OnSent != nil:
@@ -60,7 +60,8 @@ func (t *Transport) edit(ctx context.Context, chatID, msgID int64, m bot.Message
 	if markup := keyboard(m.Buttons); markup != nil {
 		params.ReplyMarkup = markup
 	}
-	if _, err := t.api.EditMessageText(ctx, params); err != nil && !isHarmless(err) {
+	err := t.call(ctx, chatID, func(ctx context.Context) error { _, err := t.api.EditMessageText(ctx, params); return err })
+	if err != nil && !isHarmless(err) {
 		t.log.Warn("edit failed", "err", t.redact(err))
 	}
 }

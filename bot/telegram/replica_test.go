@@ -3,17 +3,11 @@ package telegram_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
-	mathrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -21,90 +15,11 @@ import (
 	"hocvuso/bot"
 	"hocvuso/bot/bottest"
 	"hocvuso/bot/session"
-	"hocvuso/bot/session/redistest"
 	"hocvuso/bot/telegram"
 	"hocvuso/flows"
 	"hocvuso/flows/library"
 	"hocvuso/i18n"
 )
-
-// Replica test sizes: 50 chats × 20 updates, as a campaign's first minutes look to two
-// replicas behind one webhook.
-const (
-	replicaChats   = 50
-	replicaUpdates = 20
-)
-
-// TestReplicasCluster: two bot replicas on a real 3-master Redis Cluster pass the
-// interleaved-updates replica test.
-func TestReplicasCluster(t *testing.T) {
-	cluster := redistest.StartCluster(t, 3)
-	runReplicaTest(t, func(t *testing.T) redis.UniversalClient {
-		rdb, err := session.Connect(cluster.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = rdb.Close() })
-		return rdb
-	})
-}
-
-// runReplicaTest sends every chat's updates in order, each to one of two replicas in turn
-// (each replica with its own Redis client, runtime and go-telegram/bot client), all chats at
-// once. Every chat must end exactly as a sequential run on a single bot leaves it: same
-// state, same revision (no update lost or applied twice), same update ids remembered.
-func runReplicaTest(t *testing.T, newClient func(t *testing.T) redis.UniversalClient) {
-	api := bottest.New(t)
-	prefix := "hvreplica-" + strings.ToLower(rand.Text()[:10])
-	replicas := []*replica{newReplica(t, newClient(t), prefix, api), newReplica(t, newClient(t), prefix, api)}
-	script, burst := replicaScript(t, replicaChats, replicaUpdates)
-
-	var wg sync.WaitGroup
-	for c, updates := range script {
-		wg.Go(func() {
-			for i, u := range updates {
-				replicas[(c+i)%2].post(t, u)
-			}
-			// Then a burst of the same chat on both replicas at once: the compare-and-set
-			// must keep every one of them.
-			var burstWG sync.WaitGroup
-			for i, u := range burst[c] {
-				burstWG.Go(func() { replicas[i%2].post(t, u) })
-			}
-			burstWG.Wait()
-		})
-	}
-	wg.Wait()
-
-	ref := newReplica(t, newClient(t), prefix+"-ref", api)
-	for c, updates := range script {
-		for _, u := range append(updates, burst[c]...) {
-			ref.post(t, u)
-		}
-	}
-	ctx := context.Background()
-	for c := range script {
-		chat := replicaChat(c)
-		got, err := replicas[0].store.Load(ctx, chat)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := ref.store.Load(ctx, chat)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got.At, want.At = 0, 0
-		// The burst's updates may land in any order: compare the ids remembered as a set.
-		slices.Sort(got.Seen)
-		slices.Sort(want.Seen)
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("chat %d: replicas left %+v, a sequential run %+v", chat, got, want)
-		}
-		if want.Rev == 0 || want.State.Flow == "" && want.State.Token == 0 {
-			t.Errorf("chat %d: the sequential run did nothing: %+v", chat, want)
-		}
-	}
-}
 
 // replica is one bot process: its own Redis client, runtime, Bot API client and webhook.
 type replica struct {
@@ -164,35 +79,6 @@ func (r *replica) postStatus(t *testing.T, raw []byte) (int, string) {
 }
 
 func replicaChat(c int) int64 { return 5_300_000_000 + int64(c) }
-
-// replicaScript returns each chat's updates: /start into the VNeID guide, then typed answers
-// and commands drawn from a fixed seed. Update ids grow across all chats, interleaved, as
-// Telegram numbers them. burst holds, per chat, a few /help commands whose order does not
-// change the state.
-func replicaScript(t *testing.T, chats, n int) (script, burst [][][]byte) {
-	t.Helper()
-	rng := mathrand.New(mathrand.NewPCG(7, uint64(chats*n)))
-	inputs := []string{"1", "1", "2", "1", "3", "/back", "/help", "/menu"}
-	script, burst = make([][][]byte, chats), make([][][]byte, chats)
-	id := int64(900_000_000)
-	for i := range n {
-		for c := range chats {
-			text := "/start vneid"
-			if i > 0 {
-				text = inputs[rng.IntN(len(inputs))]
-			}
-			id++
-			script[c] = append(script[c], messageUpdate(t, id, replicaChat(c), text))
-		}
-	}
-	for range 4 {
-		for c := range chats {
-			id++
-			burst[c] = append(burst[c], messageUpdate(t, id, replicaChat(c), "/help"))
-		}
-	}
-	return script, burst
-}
 
 // messageUpdate is a private message (fixture 01), a command when text starts with "/".
 func messageUpdate(t *testing.T, id, chat int64, text string) []byte {

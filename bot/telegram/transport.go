@@ -11,31 +11,44 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"hocvuso/bot"
+	"hocvuso/bot/session"
 )
 
 // DefaultAPIURL is Telegram's Bot API server.
 const DefaultAPIURL = "https://api.telegram.org"
 
+// DefaultGrace is how long a shutdown waits for updates already fetched to be handled.
+const DefaultGrace = 10 * time.Second
+
 // Transport connects the runtime to one Telegram bot.
 type Transport struct {
-	rt       *bot.Runtime
-	api      *tgbot.Bot
-	http     *http.Client
-	apiURL   string
-	token    string
-	username string
-	secret   string
-	log      *slog.Logger
-	locks    *bot.ChatLocks
+	rt         *bot.Runtime
+	api        *tgbot.Bot
+	http       *http.Client
+	apiURL     string
+	token      string
+	username   string
+	secret     string
+	log        *slog.Logger
+	locks      *bot.ChatLocks
+	pacer      *pacer
+	lease      *session.Lease
+	now        func() time.Time
+	sleep      func(ctx context.Context, d time.Duration) bool
+	ready      atomic.Bool
+	leader     atomic.Bool // holds the polling lease (always, without one)
+	leaderSeen atomic.Bool
 
 	pollTimeout time.Duration
 	maxParallel int
+	grace       time.Duration
 	// webhookReplies: a webhook answer carries the callback query's answer (see webhookReply).
 	webhookReplies bool
 }
@@ -64,12 +77,25 @@ func WithWebhookReplies() Option { return func(t *Transport) { t.webhookReplies 
 // WithHTTPClient replaces the HTTP client used for every Bot API call.
 func WithHTTPClient(c *http.Client) Option { return func(t *Transport) { t.http = c } }
 
+// WithGrace sets how long a shutdown waits for fetched updates (default DefaultGrace).
+func WithGrace(d time.Duration) Option { return func(t *Transport) { t.grace = d } }
+
+// WithLease makes polling wait for a lease in Redis, so that of several replicas only one
+// polls at a time (Telegram answers 409 to the others).
+func WithLease(l *session.Lease) Option { return func(t *Transport) { t.lease = l } }
+
+// WithClock replaces the clock used for pacing and back-off, so tests run in virtual time.
+func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Duration) bool) Option {
+	return func(t *Transport) { t.now, t.sleep = now, sleep }
+}
+
 // New connects to the Bot API (getMe) and returns a transport. The token never appears in an
 // error or a log line.
 func New(ctx context.Context, rt *bot.Runtime, token string, opts ...Option) (*Transport, error) {
 	t := &Transport{
 		rt: rt, token: token, apiURL: DefaultAPIURL, log: slog.Default(),
-		locks: bot.NewChatLocks(), pollTimeout: 50 * time.Second, maxParallel: 64,
+		locks: bot.NewChatLocks(), pacer: newPacer(TelegramLimits), now: time.Now, sleep: sleep,
+		pollTimeout: 50 * time.Second, maxParallel: 64, grace: DefaultGrace,
 	}
 	for _, o := range opts {
 		o(t)
@@ -102,6 +128,9 @@ func (t *Transport) Tracked() int { return t.locks.Len() }
 // Username returns the bot's username, from getMe.
 func (t *Transport) Username() string { return t.username }
 
+// Ready reports whether updates flow: polling has fetched once, or the webhook is registered.
+func (t *Transport) Ready() bool { return t.ready.Load() }
+
 // redact removes the token from an error's text.
 func (t *Transport) redact(err error) string {
 	if err == nil {
@@ -114,51 +143,88 @@ func (t *Transport) redact(err error) string {
 	return s
 }
 
+// errPanic marks an update whose handling panicked: it is not retried, as it would panic again.
+var errPanic = errors.New("panic handling update")
+
 // HandleUpdate handles one update to the end: the chat's session is saved before it returns.
-// It returns an error only when the update was not applied and should be delivered again.
+// It returns an error only when the update was not applied. When Redis is unreachable the
+// resident is told the bot is busy and may try again.
 func (t *Transport) HandleUpdate(ctx context.Context, u *models.Update) error {
+	return t.handleSafely(ctx, u, true)
+}
+
+// handleSafely handles an update and survives a panic in any part of the path: it is logged,
+// the resident gets a kind answer, and other chats carry on.
+func (t *Transport) handleSafely(ctx context.Context, u *models.Update, tellBusy bool) (err error) {
 	in := convert(u, t.username)
+	defer func() {
+		if p := recover(); p != nil {
+			t.log.Error("panic handling update", "update_id", u.ID, "panic", fmt.Sprint(p))
+			t.apologise(ctx, &in)
+			err = errPanic
+		}
+	}()
+	return t.handle(ctx, &in, tellBusy)
+}
+
+func (t *Transport) handle(ctx context.Context, in *inbound, tellBusy bool) error {
 	if in.callbackID != "" {
-		defer t.answerOnce(ctx, &in)
+		defer t.answer(ctx, in, "")
 	}
+	ev := in.event
 	switch {
 	case in.inline != nil:
 		t.answerInline(ctx, in.inline)
 		return nil
 	case in.skip:
 		return nil
+	case in.migrateTo != 0:
+		return t.rt.Move(ctx, ev.ChatID, in.migrateTo)
 	case in.kicked:
-		return t.forget(ctx, in.event.ChatID)
+		return t.forget(ctx, ev.ChatID)
 	case in.group:
-		t.sendGroupNote(ctx, in.event)
+		t.sendGroupNote(ctx, ev)
 		return nil
 	case in.groupPress:
-		return t.handleGroupPress(ctx, &in)
+		return t.handleGroupPress(ctx, in)
 	case !in.private:
 		return nil
 	}
-	unlock := t.locks.Lock(in.event.ChatID)
+	unlock := t.locks.Lock(ev.ChatID, ev.UpdateID)
 	defer unlock()
-	out, err := t.rt.Handle(ctx, in.event)
+	out, err := t.rt.Handle(ctx, ev)
 	if err != nil {
-		t.log.Warn("update not applied", "update_id", u.ID, "err", t.redact(err))
-		if in.callbackID != "" {
-			t.answer(ctx, &in, t.rt.Busy(in.event).Text)
+		t.log.Warn("update not applied", "update_id", ev.UpdateID, "err", t.redact(err))
+		t.answer(ctx, in, t.rt.Busy(ev).Text)
+		if tellBusy && ctx.Err() == nil {
+			_ = t.Deliver(ctx, ev.ChatID, "", "busy", []bot.Message{t.rt.Busy(ev)})
 		}
-		t.deliver(ctx, in.event.ChatID, []bot.Message{t.rt.Busy(in.event)})
 		return err
 	}
-	if in.callbackID != "" {
-		t.answer(ctx, &in, out.Notice)
+	t.answer(ctx, in, out.Notice)
+	if out.Quiet() {
+		return nil
 	}
-	if !out.Duplicate {
-		t.deliver(ctx, in.event.ChatID, out.Messages)
-		t.deliverAll(ctx, out.Sends)
-		if out.LangChanged {
-			t.setChatCommands(ctx, in.event.ChatID, out.Lang)
-		}
+	if out.Chosen && ev.MsgID != 0 && in.label != "" {
+		t.markChosen(ctx, ev.ChatID, ev.MsgID, in.label, ev.Arg)
+	}
+	if err := t.Deliver(ctx, ev.ChatID, out.Lang, out.Where, out.Messages); err != nil && !errors.Is(err, ErrBlocked) {
+		// The session is saved: re-delivering the update would not resend (it is a duplicate).
+		t.log.Warn("reply not delivered", "where", out.Where, "err", err)
+	}
+	t.deliverAll(ctx, out.Sends)
+	if out.LangChanged {
+		t.setChatCommands(ctx, ev.ChatID, out.Lang)
 	}
 	return nil
+}
+
+func (t *Transport) apologise(ctx context.Context, in *inbound) {
+	defer func() { _ = recover() }() // the apology itself must not take the process down
+	t.answer(ctx, in, "")
+	if in.private && !in.skip && in.event.ChatID != 0 {
+		_ = t.Deliver(ctx, in.event.ChatID, "", "error", []bot.Message{t.rt.Sorry(in.event)})
+	}
 }
 
 func (t *Transport) forget(ctx context.Context, chatID int64) error {
@@ -168,10 +234,9 @@ func (t *Transport) forget(ctx context.Context, chatID int64) error {
 	return nil
 }
 
-// answerOnce answers the callback query if nothing else did: Telegram shows a spinner on the
-// button until it is answered.
-func (t *Transport) answerOnce(ctx context.Context, in *inbound) { t.answer(ctx, in, "") }
-
+// answer answers the callback query once: Telegram shows a spinner on the button until then.
+// An answer that comes too late ("query is too old", after a restart or on a slow phone) is
+// of no consequence: the step carries on.
 func (t *Transport) answer(ctx context.Context, in *inbound, text string) {
 	if in.callbackID == "" {
 		return
@@ -188,16 +253,13 @@ func (t *Transport) answer(ctx context.Context, in *inbound, text string) {
 // answerNow calls answerCallbackQuery.
 func (t *Transport) answerNow(ctx context.Context, id, text string) {
 	_, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text})
-	if err != nil && !isHarmless(err) {
+	switch {
+	case err == nil:
+	case isHarmless(err):
+		t.log.Debug("callback answer not needed", "err", t.redact(err))
+	default:
 		t.log.Warn("answerCallbackQuery failed", "err", t.redact(err))
 	}
-}
-
-// isHarmless matches Bot API errors that mean "nothing to do".
-func isHarmless(err error) bool {
-	s := err.Error()
-	return errors.Is(err, tgbot.ErrorBadRequest) &&
-		(strings.Contains(s, "message is not modified") || strings.Contains(s, "query is too old"))
 }
 
 func (t *Transport) sendGroupNote(ctx context.Context, ev bot.Event) {
@@ -207,5 +269,8 @@ func (t *Transport) sendGroupNote(ctx context.Context, ev bot.Event) {
 		Text:    cat.Text(lang, "group.private_only"),
 		Buttons: []bot.Button{{Text: cat.Text(lang, "btn.open_chat"), URL: "https://t.me/" + t.username}},
 	}
-	t.deliver(ctx, ev.ChatID, []bot.Message{msg})
+	_ = t.Deliver(ctx, ev.ChatID, lang, "group", []bot.Message{msg})
 }
+
+// Waiting returns how many updates of a chat wait for their turn now (for tests and metrics).
+func (t *Transport) Waiting(chatID int64) int { return t.locks.Waiting(chatID) }

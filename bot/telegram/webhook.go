@@ -8,13 +8,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
 )
 
 // maxWebhookBody bounds an update's size. Real updates are a few kilobytes.
 const maxWebhookBody = 1 << 20
+
+// webhookHandleTimeout bounds the handling of one webhook update. Telegram waits about a
+// minute for an answer before it re-sends; the runtime's own bound is shorter.
+const webhookHandleTimeout = 30 * time.Second
 
 // SetWebhook registers url with Telegram, with the secret Telegram must send back.
 func (t *Transport) SetWebhook(ctx context.Context, url string) error {
@@ -24,12 +28,21 @@ func (t *Transport) SetWebhook(ctx context.Context, url string) error {
 	if err != nil {
 		return fmt.Errorf("error setting webhook: %s", t.redact(err))
 	}
+	t.ready.Store(true)
 	return nil
 }
 
-// WebhookHandler returns the endpoint Telegram posts updates to. It answers 200 only when the
-// update was handled or was a duplicate; any failure to apply it is a 5xx so Telegram retries.
-// go-telegram/bot's own WebhookHandler answers 200 even when it drops an update.
+// WebhookHandler returns the endpoint Telegram posts updates to. Its answers:
+//
+//	405 not a POST; 401 wrong secret (compared in constant time); 413 body over 1 MiB;
+//	400 not an update (the body is never echoed); 503 the update was not applied (Redis is
+//	unreachable, or shutdown cut it short): Telegram re-sends it later; 200 the update was
+//	applied and saved, or was a duplicate, or cannot ever be handled (it panicked: re-sending
+//	it would only panic again).
+//
+// go-telegram/bot's own WebhookHandler answers 200 even when it drops an update. Telegram
+// sends the updates of one chat one at a time, waiting for each answer, so answering only
+// after the save keeps each chat's updates in order across replicas too.
 func (t *Transport) WebhookHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -41,7 +54,6 @@ func (t *Transport) WebhookHandler() http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		var u models.Update
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 		var tooBig *http.MaxBytesError
 		switch {
@@ -52,19 +64,24 @@ func (t *Transport) WebhookHandler() http.Handler {
 			http.Error(w, "cannot read body", http.StatusBadRequest)
 			return
 		}
-		if err := json.Unmarshal(body, &u); err != nil {
+		u, err := DecodeUpdate(body)
+		if err != nil {
 			http.Error(w, "malformed update", http.StatusBadRequest)
 			return
 		}
-		ctx, reply := r.Context(), (*webhookReply)(nil)
+		// Handling goes on if Telegram hangs up: the save is atomic either way, and a re-sent
+		// copy is recognised as a duplicate.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), webhookHandleTimeout)
+		defer cancel()
+		var reply *webhookReply
 		if t.webhookReplies {
 			reply = &webhookReply{}
 			ctx = context.WithValue(ctx, webhookReplyKey{}, reply)
 		}
-		if err := t.handleSafely(ctx, &u); err != nil {
+		if err := t.handleSafely(ctx, u, false); err != nil && !errors.Is(err, errPanic) {
 			if reply != nil && reply.callbackID != "" {
 				// Telegram ignores the body of a failed answer: the press is answered now.
-				t.answerNow(r.Context(), reply.callbackID, reply.text)
+				t.answerNow(context.WithoutCancel(r.Context()), reply.callbackID, reply.text)
 			}
 			http.Error(w, "update not applied, retry later", http.StatusServiceUnavailable)
 			return

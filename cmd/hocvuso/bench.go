@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hocvuso/bot/session"
+	"hocvuso/bot/telegram"
 	"hocvuso/cmd/hocvuso/internal/bench"
 	"hocvuso/flows"
 )
@@ -30,12 +31,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	benchfmt := fs.Bool("benchfmt", false, "print Go benchmark lines (for benchstat)")
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL (default $REDIS_URL; empty: embedded server in the bench process)")
 	inProcess := fs.Bool("inprocess", false, "run the bots in this process (CPU and memory then include the load generator)")
+	pace := fs.String("pace", "off", "off, or telegram: both bots keep to Telegram's sending limits (about 1 message/s per chat, 30/s in all)")
 	check := fs.Bool("check", false, "exit with status 1 when a target is missed or an update failed")
 	growth := fs.Int("growth", 0, "instead of a run: N residents open a guide and go idle; report Redis memory and the bot's RSS")
 	keep := fs.Bool("keep", false, "leave the run's keys in Redis (to look at what a session holds)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the hocvuso bot process to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *pace != "off" && *pace != "telegram" {
+		return fmt.Errorf("-pace is off or telegram, not %q", *pace)
 	}
 	_, lib, err := content(nil, "")
 	if err != nil {
@@ -47,7 +52,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := bench.Config{
 		Chats: *chats, Walks: *walks, Guide: *guide, Plan: plan, Floor: *floor, RedisURL: *redisURL,
-		Pacing: "off (the fake Bot API has no limits)", CPUProfile: *cpuProfile, Keep: *keep,
+		Paced: *pace == "telegram", CPUProfile: *cpuProfile, Keep: *keep,
 	}
 	if *inProcess {
 		cfg.Launch = bench.InProcess(map[bench.Kind]bench.Factory{bench.Hocvuso: hocvusoFactory(stderr), bench.Floor: bench.FloorFactory})
@@ -118,7 +123,11 @@ func hocvusoFactory(stderr io.Writer) bench.Factory {
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		tr, rt, err := newTransport(ctx, c, st, log)
+		var extra []telegram.Option
+		if !env.Paced {
+			extra = append(extra, telegram.WithLimits(telegram.Unpaced))
+		}
+		tr, rt, err := newTransport(ctx, c, st, log, extra...)
 		if err != nil {
 			closeStore()
 			return nil, nil, nil, err

@@ -4,28 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
-
-	"hocvuso/cmd/hocvuso/internal/bench"
 )
-
-// TestMain lets this test binary be the bot process that hocvuso bench starts (it starts
-// os.Executable() with the bot's settings in bench.EnvVar).
-func TestMain(m *testing.M) {
-	if os.Getenv(bench.EnvVar) != "" {
-		if err := runBenchBot(context.Background(), os.Stdin, os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "bench-bot:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
 
 // TestBenchChildProcess runs the bot as a child process, as hocvuso bench does by default:
 // the figures are then the bot process's own.

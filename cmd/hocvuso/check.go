@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"hocvuso/bot"
 	"hocvuso/bot/scamcheck"
 	"hocvuso/flows"
 	"hocvuso/flows/library"
@@ -155,6 +156,7 @@ func nfcProblems(flowFS fs.FS, name string, cat *i18n.Catalog) []string {
 // lacks: the bot would show an empty message.
 func engineKeyProblems(cat *i18n.Catalog) []string {
 	keys := slices.Clone(flows.EngineKeys)
+	keys = append(keys, bot.RuntimeKeys...)
 	for _, r := range scamcheck.Rules {
 		keys = append(keys, flows.KeyCheckRule(r))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -27,7 +28,7 @@ func envDuration(name string, def time.Duration) time.Duration {
 }
 
 // newLogger logs to w in text form at LOG_LEVEL (debug, info, warn, error).
-func newLogger(level string, w *os.File) *slog.Logger {
+func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		l = slog.LevelInfo

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -29,6 +30,7 @@ type serveConfig struct {
 	SessionTTL    time.Duration
 	AwayAfter     time.Duration
 	LogLevel      string
+	Grace         time.Duration
 	Volunteers    *volunteerConfig
 }
 
@@ -44,6 +46,7 @@ func serveDefaults() serveConfig {
 		SessionTTL:    envDuration("SESSION_TTL", session.DefaultTTL),
 		AwayAfter:     envDuration("AWAY_AFTER", bot.DefaultAwayAfter),
 		LogLevel:      envOr("LOG_LEVEL", "info"),
+		Grace:         envDuration("SHUTDOWN_GRACE", telegram.DefaultGrace),
 	}
 }
 
@@ -59,6 +62,7 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "how long an idle session is kept ($SESSION_TTL)")
 	fs.DurationVar(&c.AwayAfter, "away", c.AwayAfter, "pause after which a resident is offered to continue where they were ($AWAY_AFTER)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error ($LOG_LEVEL)")
+	fs.DurationVar(&c.Grace, "grace", c.Grace, "how long shutdown waits for updates already fetched ($SHUTDOWN_GRACE)")
 	c.Volunteers = volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
@@ -76,14 +80,16 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 // this much after the timeout that nobody is free.
 const dueEvery = 15 * time.Second
 
-// runServe serves Telegram until ctx is done (SIGINT or SIGTERM).
+// runServe serves Telegram until ctx is done (SIGINT or SIGTERM): fetching stops, updates
+// already fetched are handled within the grace period and acknowledged, then it returns nil.
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	c, err := loadServeConfig(args, stderr)
 	if err != nil {
 		return err
 	}
-	log := newLogger(c.LogLevel, os.Stderr)
+	log := newLogger(c.LogLevel, stderr)
 	slog.SetDefault(log)
+	session.UseLogger(log)
 	cat, lib, err := content(nil, "")
 	if err != nil {
 		return err
@@ -108,23 +114,27 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("hocvuso started", "bot", tr.Username(), "flows", len(lib.Flows()), "languages", cat.Languages(),
 		"volunteer_chat", c.Volunteers.HelpChatID != 0, "admins", len(c.Volunteers.Admins))
 	if c.WebhookURL == "" {
-		return tr.Poll(ctx)
+		return servePolling(ctx, tr, st, c, log)
 	}
-	return serveWebhook(ctx, tr, c, log)
+	return serveWebhook(ctx, tr, st, c, log)
 }
 
 // newTransport wires the runtime and the Telegram transport on a store, as serve runs them
 // (hocvuso bench builds its bot here too, so that it measures what serve runs).
-func newTransport(ctx context.Context, c serveConfig, st *session.Store, log *slog.Logger) (*telegram.Transport, *bot.Runtime, error) {
+func newTransport(ctx context.Context, c serveConfig, st *session.Store, log *slog.Logger, extra ...telegram.Option) (*telegram.Transport, *bot.Runtime, error) {
 	cat, lib, err := content(nil, "")
 	if err != nil {
 		return nil, nil, err
 	}
 	vols := c.Volunteers.service(st.Client(), log, st.Prefix())
 	rt := runtime(cat, lib, st, log, vols, bot.WithAwayAfter(c.AwayAfter))
-	tr, err := telegram.New(ctx, rt, c.Token,
-		telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret), telegram.WithLogger(log),
-		telegram.WithWebhookReplies())
+	opts := []telegram.Option{telegram.WithAPIURL(c.APIURL), telegram.WithWebhookSecret(c.WebhookSecret),
+		telegram.WithLogger(log), telegram.WithGrace(c.Grace), telegram.WithWebhookReplies()}
+	if c.WebhookURL == "" {
+		// Replicas share one lease, so only one polls; the others wait to take over.
+		opts = append(opts, telegram.WithLease(st.Lease("poll", instanceID(), pollLeaseTTL)))
+	}
+	tr, err := telegram.New(ctx, rt, c.Token, append(opts, extra...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -141,8 +151,73 @@ func flushCounts(rt *bot.Runtime, log *slog.Logger) {
 	}
 }
 
-// serveWebhook registers the webhook and serves it until ctx is done, then drains requests.
-func serveWebhook(ctx context.Context, tr *telegram.Transport, c serveConfig, log *slog.Logger) error {
+// pollLeaseTTL is how long a polling replica that died keeps the others waiting.
+const pollLeaseTTL = 30 * time.Second
+
+func instanceID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano())
+}
+
+// servePolling polls until ctx is done, with /healthz and /readyz on LISTEN_ADDR (unless it
+// is empty).
+func servePolling(ctx context.Context, tr *telegram.Transport, st *session.Store, c serveConfig, log *slog.Logger) error {
+	stopHealth := func() {}
+	if c.ListenAddr != "" {
+		srv, err := listen(c.ListenAddr, healthMux(tr, st), log)
+		if err != nil {
+			return err
+		}
+		stopHealth = func() { shutdown(srv, 2*time.Second) }
+	}
+	defer stopHealth()
+	if err := tr.Poll(ctx); err != nil {
+		return err
+	}
+	log.Info("hocvuso stopped")
+	return nil
+}
+
+// healthMux serves /healthz (the process runs) and /readyz (updates flow and Redis answers).
+func healthMux(tr *telegram.Transport, st *session.Store) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if !tr.Ready() || st.Client().Ping(ctx).Err() != nil {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	return mux
+}
+
+func listen(addr string, h http.Handler, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("error listening on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", "err", err)
+		}
+	}()
+	log.Info("listening", "addr", ln.Addr().String())
+	return srv, nil
+}
+
+func shutdown(srv *http.Server, grace time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}
+
+// serveWebhook registers the webhook and serves it until ctx is done, then lets requests in
+// flight finish within the grace period. Telegram re-sends any update it got no answer for.
+func serveWebhook(ctx context.Context, tr *telegram.Transport, st *session.Store, c serveConfig, log *slog.Logger) error {
 	u, err := url.Parse(c.WebhookURL)
 	if err != nil || u.Scheme != "https" {
 		return fmt.Errorf("WEBHOOK_URL must be an https:// URL")
@@ -151,27 +226,19 @@ func serveWebhook(ctx context.Context, tr *telegram.Transport, c serveConfig, lo
 	if path == "" {
 		path = "/"
 	}
-	mux := http.NewServeMux()
+	mux := healthMux(tr, st)
 	mux.Handle(path, tr.WebhookHandler())
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	srv := &http.Server{Addr: c.ListenAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	srv, err := listen(c.ListenAddr, mux, log)
+	if err != nil {
+		return err
+	}
 	if err := tr.SetWebhook(ctx, c.WebhookURL); err != nil {
 		_ = srv.Close()
 		return err
 	}
-	log.Info("webhook serving", "listen", c.ListenAddr, "path", path)
-	select {
-	case err := <-errc:
-		return fmt.Errorf("webhook server stopped: %w", err)
-	case <-ctx.Done():
-	}
-	// Telegram re-sends anything we do not answer, so a bounded drain is safe.
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("error shutting down webhook server: %w", err)
-	}
+	log.Info("webhook serving", "path", path)
+	<-ctx.Done()
+	shutdown(srv, c.Grace)
+	log.Info("hocvuso stopped")
 	return nil
 }

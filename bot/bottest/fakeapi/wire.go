@@ -97,9 +97,10 @@ func readJSON(body []byte, p map[string]string) error {
 
 // Error is an error answer of the Bot API.
 type Error struct {
-	Code        int
-	Description string
-	RetryAfter  int
+	Code            int
+	Description     string
+	RetryAfter      int
+	MigrateToChatID int64
 }
 
 type response struct {
@@ -111,7 +112,8 @@ type response struct {
 }
 
 type parameters struct {
-	RetryAfter int `json:"retry_after,omitempty"`
+	RetryAfter      int   `json:"retry_after,omitempty"`
+	MigrateToChatID int64 `json:"migrate_to_chat_id,omitempty"`
 }
 
 // WriteResult writes a successful answer.
@@ -122,8 +124,8 @@ func WriteResult(w http.ResponseWriter, result any) {
 // WriteError writes an error answer, as Telegram gives them (with retry_after on a 429).
 func WriteError(w http.ResponseWriter, e Error) {
 	resp := response{ErrorCode: e.Code, Description: e.Description}
-	if e.RetryAfter > 0 {
-		resp.Parameters = &parameters{RetryAfter: e.RetryAfter}
+	if e.RetryAfter > 0 || e.MigrateToChatID != 0 {
+		resp.Parameters = &parameters{RetryAfter: e.RetryAfter, MigrateToChatID: e.MigrateToChatID}
 	}
 	writeJSON(w, e.Code, resp)
 }
@@ -179,6 +181,8 @@ type (
 type Call struct {
 	Method string
 	Params map[string]string
+	Header http.Header       // the request's headers (to tell two clients apart)
+	Failed bool              // the call got an error answer (injected by a test)
 	Files  map[string][]byte // uploaded files by field ("photo"), e.g. a QR card to decode
 }
 

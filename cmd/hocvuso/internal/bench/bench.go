@@ -63,7 +63,7 @@ type Config struct {
 	RedisURL string   // "" starts the embedded server in this process
 	Launch   Launcher // how bots are started
 	CPUScope string   // what the CPU figures cover, for the report
-	Pacing   string   // the pacing the bots send with, for the report
+	Paced    bool     // the bots keep to Telegram's sending limits
 	Warmup   int      // chats of the warm-up walk (not measured); default min(Chats, 20)
 	// Keep leaves the run's keys in Redis, for a look at what a session holds.
 	Keep bool
@@ -133,7 +133,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	var allChats []int64
 	for _, k := range kinds {
 		r := &kindRun{kind: k, chats: chatIDs(k, cfg.Chats, 0), warm: chatIDs(k, cfg.Warmup, 50_000_000), calls: map[string]int64{}}
-		r.env = BotEnv{Kind: k, RedisURL: redisURL, Prefix: prefix + k.String()[:1], Token: tokenFor(k), Secret: secret}
+		r.env = BotEnv{Kind: k, RedisURL: redisURL, Prefix: prefix + k.String()[:1], Token: tokenFor(k), Secret: secret, Paced: cfg.Paced}
 		if k == Hocvuso {
 			r.env.CPUProfile = cfg.CPUProfile
 		}

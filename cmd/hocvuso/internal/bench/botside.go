@@ -28,6 +28,8 @@ type BotEnv struct {
 	Prefix   string
 	Token    string
 	Secret   string
+	// Paced makes the bots keep to Telegram's sending limits (the fake Bot API has none).
+	Paced bool `json:",omitempty"`
 	// CPUProfile, when set, is where the bot writes a CPU profile of its whole run.
 	CPUProfile string `json:",omitempty"`
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hocvuso/bot/session"
+	"hocvuso/bot/telegram"
 )
 
 // The floor is the least any webhook bot with its state in Redis does for an update: decode
@@ -34,13 +35,17 @@ func FloorFactory(ctx context.Context, env BotEnv) (http.Handler, redis.Universa
 		return nil, nil, nil, err
 	}
 	f := &floor{rdb: rdb, env: env, http: keepAliveClient()}
+	if env.Paced {
+		f.pacer = telegram.NewPacer(telegram.TelegramLimits)
+	}
 	return f, rdb, func() { _ = rdb.Close() }, nil
 }
 
 type floor struct {
-	rdb  redis.UniversalClient
-	env  BotEnv
-	http *http.Client
+	rdb   redis.UniversalClient
+	env   BotEnv
+	http  *http.Client
+	pacer *telegram.Pacer // nil: unpaced
 }
 
 // floorUpdate is the part of an Update the floor reads.
@@ -114,6 +119,11 @@ func (f *floor) handle(ctx context.Context, u *floorUpdate) error {
 	}
 	if callbackID != "" {
 		if err := f.call(ctx, "answerCallbackQuery", map[string]any{"callback_query_id": callbackID}); err != nil {
+			return err
+		}
+	}
+	if f.pacer != nil {
+		if err := f.pacer.Wait(ctx, chat); err != nil {
 			return err
 		}
 	}

@@ -61,7 +61,7 @@ type Report struct {
 
 func newReport(cfg Config, store string, runs map[Kind]*kindRun, api *apiServer) *Report {
 	r := &Report{Chats: cfg.Chats, Walks: cfg.Walks, Guide: cfg.Guide, UpdatesPerWalk: cfg.Plan.Updates(),
-		Store: store, CPUScope: cfg.CPUScope, Pacing: cfg.Pacing, LostReplies: api.lost.Load()}
+		Store: store, CPUScope: cfg.CPUScope, Pacing: pacing(cfg.Paced), LostReplies: api.lost.Load()}
 	r.Hocvuso = figures(runs[Hocvuso])
 	if f := runs[Floor]; f != nil {
 		ff := figures(f)
@@ -69,6 +69,13 @@ func newReport(cfg Config, store string, runs map[Kind]*kindRun, api *apiServer)
 	}
 	r.Targets = targets(r)
 	return r
+}
+
+func pacing(paced bool) string {
+	if paced {
+		return "Telegram's limits (about 1 message/s per chat, 30/s in all), for both bots"
+	}
+	return "off (the fake Bot API has no limits; -pace telegram keeps to Telegram's)"
 }
 
 func figures(r *kindRun) Figures {

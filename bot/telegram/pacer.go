@@ -1,0 +1,163 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Telegram's published limits for sending: about one message per second to one chat (short
+// bursts are tolerated), 20 per minute to one group, 30 per second overall.
+const (
+	chatInterval   = time.Second
+	chatBurst      = 3
+	groupInterval  = 3 * time.Second
+	groupBurst     = 1
+	globalInterval = time.Second/30 + time.Millisecond // a hair under 30/s, never over
+	globalBurst    = 1
+)
+
+// Limits are the sending rates the transport keeps to: the spacing of messages to one chat
+// (with the burst Telegram tolerates), to one group, and to everyone. A zero spacing is no
+// limit.
+type Limits struct {
+	PerChat    time.Duration
+	ChatBurst  int
+	PerGroup   time.Duration
+	GroupBurst int
+	Global     time.Duration
+}
+
+// TelegramLimits are Telegram's published limits, the default.
+var TelegramLimits = Limits{PerChat: chatInterval, ChatBurst: chatBurst, PerGroup: groupInterval,
+	GroupBurst: groupBurst, Global: globalInterval}
+
+// Unpaced sends as fast as calls come, for a Bot API server that has no limits (a fake in
+// tests and in hocvuso bench). 429 answers are still honoured.
+var Unpaced = Limits{}
+
+// WithLimits sets the sending rates (default TelegramLimits).
+func WithLimits(l Limits) Option { return func(t *Transport) { t.pacer = newPacer(l) } }
+
+// Pacer paces calls to Limits outside a Transport: hocvuso bench paces its floor bot with it,
+// so that both bots keep to the same limits.
+type Pacer struct{ p *pacer }
+
+// NewPacer returns a pacer keeping to l.
+func NewPacer(l Limits) *Pacer { return &Pacer{newPacer(l)} }
+
+// Wait waits until a message to chatID may go, and counts it as gone.
+func (p *Pacer) Wait(ctx context.Context, chatID int64) error {
+	d := time.Until(p.p.reserve(chatID, time.Now()))
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("error waiting to send: %w", ctx.Err())
+	}
+}
+
+// pacer spaces outgoing messages to stay within Telegram's limits, and holds every send back
+// after a 429 for as long as Telegram asked. It reserves a time slot per call (GCRA), so calls
+// leave in the order they asked, and a slow chat never blocks the others' slots.
+type pacer struct {
+	limits      Limits
+	mu          sync.Mutex
+	global      gcra
+	chats       map[int64]*gcra
+	pausedUntil time.Time
+}
+
+// gcra is one limiter of the generic cell rate algorithm: tat is the theoretical arrival time
+// of the next call, interval the spacing, tau how far ahead of it a burst may run.
+type gcra struct {
+	tat      time.Time
+	interval time.Duration
+	tau      time.Duration
+}
+
+func newGCRA(interval time.Duration, burst int) gcra {
+	return gcra{interval: interval, tau: time.Duration(burst-1) * interval}
+}
+
+func (g *gcra) earliest(now time.Time) time.Time {
+	at := g.tat.Add(-g.tau)
+	if at.Before(now) {
+		return now
+	}
+	return at
+}
+
+func (g *gcra) take(at time.Time) {
+	if g.tat.Before(at) {
+		g.tat = at
+	}
+	g.tat = g.tat.Add(g.interval)
+}
+
+func newPacer(l Limits) *pacer {
+	return &pacer{limits: l, global: newGCRA(l.Global, globalBurst), chats: map[int64]*gcra{}}
+}
+
+// reserve returns the time at which a message to chatID may be sent, and counts it as sent.
+func (p *pacer) reserve(chatID int64, now time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	interval, burst := p.limits.PerChat, p.limits.ChatBurst
+	if chatID < 0 {
+		interval, burst = p.limits.PerGroup, p.limits.GroupBurst
+	}
+	if interval == 0 { // no per-chat limit: nothing to remember about the chat
+		at := latest(now, p.pausedUntil, p.global.earliest(now))
+		p.global.take(at)
+		return at
+	}
+	c := p.chats[chatID]
+	if c == nil {
+		p.prune(now)
+		g := newGCRA(interval, max(burst, 1))
+		c = &g
+		p.chats[chatID] = c
+	}
+	at := latest(now, p.pausedUntil, p.global.earliest(now), c.earliest(now))
+	p.global.take(at)
+	c.take(at)
+	return at
+}
+
+// pause holds every send until t (a 429's retry_after).
+func (p *pacer) pause(until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until.After(p.pausedUntil) {
+		p.pausedUntil = until
+	}
+}
+
+// prune forgets chats whose limiter is idle, so memory follows the number of active chats.
+func (p *pacer) prune(now time.Time) {
+	if len(p.chats) < 4096 {
+		return
+	}
+	for id, c := range p.chats {
+		if c.tat.Before(now) {
+			delete(p.chats, id)
+		}
+	}
+}
+
+func latest(ts ...time.Time) time.Time {
+	out := ts[0]
+	for _, t := range ts[1:] {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out
+}
