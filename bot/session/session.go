@@ -154,19 +154,126 @@ func (s *Store) Load(ctx context.Context, chatID int64) (Session, error) {
 	return sess, nil
 }
 
-// wireSession is a Session as stored: its update ids in the compact form of IDs (the field
-// shadows Session.Seen for encoding/json).
+// wireSession is a Session as stored, smaller than its plain JSON: every resident has one in
+// Redis, and the bench's target is 300 bytes of it. Its fields shadow Session's for
+// encoding/json, and everything not shadowed is stored as it is, so a field added to Session
+// or flows.State is kept without changes here:
+//   - the state's fields at the top level, not nested under "st";
+//   - the back-stack as one string of step ids (which never hold a space);
+//   - the update ids in the compact form of IDs, the floor as its gap below the first one;
+//   - the last tap as [message, data, milliseconds after At].
+//
+// Sessions stored in the plain form are still read.
 type wireSession struct {
 	Session
-	Seen IDs `json:"u,omitempty"`
+	flows.State
+	Back     backStack    `json:"b,omitempty"`
+	St       *flows.State `json:"st,omitempty"` // the nested state of older sessions: read only
+	Seen     IDs          `json:"u,omitempty"`
+	Floor    int64        `json:"uf,omitempty"` // only when FloorGap cannot say it
+	FloorGap string       `json:"ug,omitempty"`
+	Tap      *wireTap     `json:"tap,omitempty"`
 }
 
-func toWire(sess Session) wireSession { return wireSession{Session: sess, Seen: sess.Seen} }
+func toWire(sess Session) wireSession {
+	w := wireSession{Session: sess, State: sess.State, Back: sess.State.Back, Seen: sess.Seen, Floor: sess.Floor}
+	w.State.Back = nil
+	if len(sess.Seen) > 0 && sess.Floor > 0 && sess.Floor < sess.Seen[0] {
+		w.Floor, w.FloorGap = 0, strconv.FormatInt(sess.Seen[0]-sess.Floor, 36)
+	}
+	if t := sess.Tap; t != nil {
+		w.Tap = &wireTap{Msg: t.Msg, Data: t.Data, At: t.At}
+		if after := t.At - sess.At*1000; sess.At > 0 && after > 0 {
+			w.Tap.At, w.Tap.After = 0, after
+		}
+	}
+	return w
+}
 
 func fromWire(w wireSession) (Session, error) {
 	sess := w.Session
-	sess.Seen = w.Seen
+	sess.State = w.State
+	sess.State.Back = w.Back
+	if w.St != nil {
+		sess.State = *w.St
+	}
+	sess.Seen, sess.Floor, sess.Tap = w.Seen, w.Floor, nil
+	if w.FloorGap != "" {
+		gap, err := strconv.ParseInt(w.FloorGap, 36, 64)
+		if err != nil || len(w.Seen) == 0 {
+			return sess, fmt.Errorf("error decoding session: bad floor")
+		}
+		sess.Floor = w.Seen[0] - gap
+	}
+	if t := w.Tap; t != nil {
+		sess.Tap = &Tap{Msg: t.Msg, Data: t.Data, At: t.At}
+		if t.After > 0 {
+			sess.Tap.At = sess.At*1000 + t.After
+		}
+	}
 	return sess, nil
+}
+
+// backStack is stored as one string of step ids separated by spaces.
+type backStack []string
+
+func (b backStack) MarshalJSON() ([]byte, error) { return json.Marshal(strings.Join(b, " ")) }
+
+func (b *backStack) UnmarshalJSON(data []byte) error {
+	var ids []string
+	if err := json.Unmarshal(data, &ids); err == nil { // the plain form: an array
+		*b = ids
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("error reading the back-stack: %w", err)
+	}
+	*b = strings.Fields(s)
+	return nil
+}
+
+// wireTap is a Tap stored as [message, data, ms after the session's At] or, when that cannot
+// say it, [message, data, 0, unix ms]; older sessions have the plain object.
+type wireTap struct {
+	Msg   int64
+	Data  string
+	At    int64 // unix milliseconds, when After is 0
+	After int64
+}
+
+func (t wireTap) MarshalJSON() ([]byte, error) {
+	data, err := json.Marshal(t.Data)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 48)
+	b = append(strconv.AppendInt(append(b, '['), t.Msg, 10), ',')
+	b = append(append(b, data...), ',')
+	if t.After > 0 {
+		return append(strconv.AppendInt(b, t.After, 10), ']'), nil
+	}
+	return append(strconv.AppendInt(append(b, "0,"...), t.At, 10), ']'), nil
+}
+
+func (t *wireTap) UnmarshalJSON(data []byte) error {
+	var plain Tap
+	if err := json.Unmarshal(data, &plain); err == nil {
+		*t = wireTap{Msg: plain.Msg, Data: plain.Data, At: plain.At}
+		return nil
+	}
+	var parts []json.RawMessage
+	if err := json.Unmarshal(data, &parts); err != nil || len(parts) < 3 {
+		return fmt.Errorf("error reading the last tap: %s", data)
+	}
+	err := errors.Join(json.Unmarshal(parts[0], &t.Msg), json.Unmarshal(parts[1], &t.Data), json.Unmarshal(parts[2], &t.After))
+	if len(parts) > 3 {
+		err = errors.Join(err, json.Unmarshal(parts[3], &t.At))
+	}
+	if err != nil {
+		return fmt.Errorf("error reading the last tap: %w", err)
+	}
+	return nil
 }
 
 // encode writes "<rev>|<json>": the CAS script compares the revision prefix without parsing JSON.
