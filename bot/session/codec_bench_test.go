@@ -11,8 +11,11 @@ func benchSession() Session {
 		Rev: 41,
 		State: flows.State{Flow: "vneid", Version: 1, Step: "act_sms", Back: []string{"os", "store_android", "real_app", "wifi", "install", "account"},
 			Lang: "vi", Ref: "CLB_Bac_Son", Token: 42},
-		Seen: []int64{734002101, 734002107, 734002113, 734002120},
-		At:   1767225600,
+		Seen: []int64{734002101, 734002107, 734002113, 734002120, 734002131, 734002140, 734002152, 734002161,
+			734002170, 734002182, 734002190, 734002201, 734002215, 734002220, 734002231, 734002245},
+		Floor: 734002090,
+		At:    1767225600,
+		Tap:   &Tap{Msg: 2798, Data: "1d.0", At: 1767225600287},
 	}
 }
 

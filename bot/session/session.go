@@ -220,8 +220,11 @@ type backStack []string
 func (b backStack) MarshalJSON() ([]byte, error) { return json.Marshal(strings.Join(b, " ")) }
 
 func (b *backStack) UnmarshalJSON(data []byte) error {
-	var ids []string
-	if err := json.Unmarshal(data, &ids); err == nil { // the plain form: an array
+	if len(data) > 0 && data[0] == '[' { // the plain form: an array
+		var ids []string
+		if err := json.Unmarshal(data, &ids); err != nil {
+			return fmt.Errorf("error reading the back-stack: %w", err)
+		}
 		*b = ids
 		return nil
 	}
@@ -257,8 +260,11 @@ func (t wireTap) MarshalJSON() ([]byte, error) {
 }
 
 func (t *wireTap) UnmarshalJSON(data []byte) error {
-	var plain Tap
-	if err := json.Unmarshal(data, &plain); err == nil {
+	if len(data) > 0 && data[0] == '{' { // the plain form: an object
+		var plain Tap
+		if err := json.Unmarshal(data, &plain); err != nil {
+			return fmt.Errorf("error reading the last tap: %w", err)
+		}
 		*t = wireTap{Msg: plain.Msg, Data: plain.Data, At: plain.At}
 		return nil
 	}
