@@ -51,6 +51,9 @@ func serveDefaults() serveConfig {
 }
 
 func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
+	if err := checkEnv(); err != nil {
+		return serveConfig{}, err
+	}
 	c := serveDefaults()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -66,6 +69,9 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	c.Volunteers = volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
+	}
+	if c.SessionTTL < time.Minute || c.AwayAfter <= 0 || c.Grace < 0 {
+		return c, fmt.Errorf("-session-ttl must be at least 1m, -away more than 0 and -grace not negative")
 	}
 	if c.Token == "" {
 		return c, fmt.Errorf("TELEGRAM_BOT_TOKEN is required (ask @BotFather for one)")
