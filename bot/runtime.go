@@ -160,6 +160,11 @@ func (r *Runtime) step(ctx context.Context, s *session.Session, ev Event, now ti
 		notices = append(notices, flows.Reply{Key: KeyExpired})
 		in = flows.Input{Kind: flows.Menu, Lang: in.Lang}
 	}
+	if expired(s) {
+		// A new session's prompt tokens start from the clock, not from 0, so that a button
+		// left from before /forget or an expired session cannot match a new step.
+		s.State.Token = seedToken(now)
+	}
 	st, replies, err := r.engine.Handle(ctx, s.State, in)
 	if err != nil {
 		return nil, err
@@ -217,6 +222,10 @@ func expired(s *session.Session) bool {
 	st := s.State
 	return s.At == 0 && st.Flow == "" && st.Step == "" && st.Token == 0 && st.Lang == ""
 }
+
+// seedToken is the first prompt token of a new session: 24 bits of the clock keep callback
+// data short while making a collision with an old session's small tokens unlikely.
+func seedToken(now time.Time) uint32 { return uint32(now.UnixMilli()>>4) & 0xffffff }
 
 func isStepPress(data string) bool {
 	_, _, ok := flows.DecodePress(data)

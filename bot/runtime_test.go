@@ -265,13 +265,41 @@ func TestRuntimeInputs(t *testing.T) {
 func TestRuntimeStaleButton(t *testing.T) {
 	h := mustRuntimeHarness(t)
 	h.handle(t, Event{Kind: EventCommand, Command: "start", Arg: "vneid"})
-	h.handle(t, Event{Kind: EventPress, Arg: flows.EncodePress(1, 0)})
-	out := h.handle(t, Event{Kind: EventPress, Arg: flows.EncodePress(1, 1)})
+	first := h.load(t).State.Token
+	h.handle(t, Event{Kind: EventPress, Arg: flows.EncodePress(first, 0)})
+	out := h.handle(t, Event{Kind: EventPress, Arg: flows.EncodePress(first, 1)})
 	if out.Notice != h.cat.Text("vi", flows.KeyStale) {
 		t.Fatalf("notice %q", out.Notice)
 	}
 	if got := texts(out); len(got) != 1 || got[0] != h.stepText("vi", "vneid", "get_android") {
 		t.Fatalf("texts %q, want the current step only", got)
+	}
+}
+
+// TestRuntimeNewSessionIgnoresOldButtons: after /forget, a button left in the chat from the
+// forgotten session must not act on the new one, even at the same step count.
+func TestRuntimeNewSessionIgnoresOldButtons(t *testing.T) {
+	h := mustRuntimeHarness(t)
+	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	h.rt.now = func() time.Time { return now }
+	h.handle(t, Event{Kind: EventCommand, Command: "start", Arg: "vneid"})
+	old := h.load(t).State
+	oldButton := flows.EncodePress(old.Token, 0)
+	if err := h.rt.Forget(context.Background(), rtChat); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Minute)
+	h.handle(t, Event{Kind: EventCommand, Command: "start", Arg: "vneid"})
+	fresh := h.load(t).State
+	if fresh.Token == old.Token {
+		t.Fatalf("the new session reuses token %d", fresh.Token)
+	}
+	out := h.handle(t, Event{Kind: EventPress, Arg: oldButton})
+	if out.Notice != h.cat.Text("vi", flows.KeyStale) {
+		t.Fatalf("old button: notice %q, want the stale notice", out.Notice)
+	}
+	if got := h.load(t).State.Step; got != fresh.Step {
+		t.Fatalf("old button moved the new session to %q", got)
 	}
 }
 

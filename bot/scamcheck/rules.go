@@ -15,6 +15,8 @@ var secrets = []pattern{
 	{phrase: "mã xác nhận"}, {phrase: "mã kích hoạt"}, {phrase: "mã bảo mật"},
 	{phrase: "ảnh căn cước"}, {phrase: "ảnh CCCD"}, {phrase: "chụp căn cước"}, {phrase: "chụp CCCD"},
 	{phrase: "mặt trước căn cước"}, {phrase: "ảnh khuôn mặt"}, {phrase: "quét khuôn mặt"},
+	{phrase: "2 mặt căn cước"}, {phrase: "hai mặt căn cước"}, {phrase: "ảnh 2 mặt"}, {phrase: "ảnh hai mặt"},
+	{phrase: "ảnh chân dung"},
 }
 
 // Words that ask for something. "nhập" and "điền" (type in) ask only when the message also
@@ -76,7 +78,7 @@ var phraseRules = []struct {
 		{phrase: "tiền cọc"}, {phrase: "thanh toán"}, {phrase: "nạp tiền"}, {phrase: "số tài khoản"},
 		{phrase: "STK"}, {phrase: "vay", strict: true}, {phrase: "vay tiền"}, {phrase: "khoản vay"},
 		{phrase: "mượn tiền"}, {phrase: "cho mượn"}, {phrase: "ứng trước"}, {phrase: "tạm ứng"},
-		{phrase: "đóng tiền"},
+		{phrase: "đóng tiền"}, {phrase: "nộp trước"}, {phrase: "trúng thưởng"}, {phrase: "nhận thưởng"},
 	}},
 	{Pressure, []pattern{
 		{phrase: "khẩn cấp"}, {phrase: "gấp", strict: true}, {phrase: "ngay lập tức"}, {phrase: "ngay bây giờ"},
@@ -207,6 +209,9 @@ var installs = []pattern{
 	{phrase: "tải", strict: true}, {phrase: "cài", strict: true}, {phrase: "ứng dụng"},
 }
 
+// Words for a link that is sent separately (by Zalo, SMS) rather than written in the message.
+var linkWords = []pattern{{phrase: "link"}, {phrase: "đường link"}, {phrase: "đường dẫn"}}
+
 var apkRE = regexp.MustCompile(`(?i)\.apk\b|\bapk\b`)
 
 func checkLinks(m message, links []link, found map[string]string) {
@@ -228,6 +233,10 @@ func checkLinks(m message, links []link, found map[string]string) {
 	if apkRE.MatchString(m.raw) {
 		found[App] = "file .apk"
 		return
+	}
+	// "cài qua link tôi gửi": an install from a link the message only talks about.
+	if _, ok := m.first(linkWords); ok {
+		offStore = true
 	}
 	if p, ok := m.first(installs); ok && offStore {
 		found[App] = p.phrase

@@ -31,6 +31,9 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	name := fs.String("name", "", "your first name, as Telegram would tell the bot (shown to neighbours you help)")
 	qrDir := fs.String("qr-dir", ".", "folder where /share writes QR cards")
 	vc := volunteerFlags(fs)
+	if err := checkEnv(); err != nil {
+		return err
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,6 +72,8 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 	sc := bufio.NewScanner(stdin)
+	// Telegram allows 4096 characters a message; a pasted page may be longer, so allow 1 MiB.
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		if err := chatLine(ctx, rt, *chatID, sc.Text(), p); err != nil {
 			return err

@@ -88,3 +88,23 @@ func TestCheckPassesOnLibrary(t *testing.T) {
 		t.Errorf("check output lacks the vneid flow:\n%s", out.String())
 	}
 }
+
+func TestMalformedSettingsAreRefused(t *testing.T) {
+	for _, tc := range []struct{ name, value, want string }{
+		{"SESSION_TTL", "30d", "SESSION_TTL"},
+		{"AWAY_AFTER", "0s", "more than zero"},
+		{"HELP_TIMEOUT", "10min", "HELP_TIMEOUT"},
+		{"LOG_LEVEL", "verbose", "LOG_LEVEL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(tc.name, tc.value)
+			for _, cmd := range []string{"chat", "serve"} {
+				var out, errOut bytes.Buffer
+				err := run(context.Background(), []string{cmd, "-redis", ""}, strings.NewReader(""), &out, &errOut)
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("%s with %s=%s: err = %v, want it to name %q", cmd, tc.name, tc.value, err, tc.want)
+				}
+			}
+		})
+	}
+}

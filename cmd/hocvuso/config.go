@@ -18,6 +18,35 @@ func envOr(name, def string) string {
 	return def
 }
 
+// durationEnv lists the duration settings read from the environment, for checkEnv.
+var durationEnv = []string{"SESSION_TTL", "AWAY_AFTER", "SHUTDOWN_GRACE", "HELP_TIMEOUT"}
+
+// checkEnv refuses settings that would otherwise fall back to a default without a word:
+// "30d" is an easy mistake for a 30-day TTL, and "verbose" for a log level.
+func checkEnv() error {
+	for _, name := range durationEnv {
+		v := os.Getenv(name)
+		if v == "" {
+			continue
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%s=%q is not a duration (write e.g. 720h, 3h, 10m, 30s)", name, v)
+		}
+		if d <= 0 {
+			return fmt.Errorf("%s=%q must be more than zero", name, v)
+		}
+	}
+	if v := os.Getenv("LOG_LEVEL"); v != "" {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
+			return fmt.Errorf("LOG_LEVEL=%q is not one of debug, info, warn, error", v)
+		}
+	}
+	return nil
+}
+
+// envDuration reads a duration setting; checkEnv has already refused a malformed one.
 func envDuration(name string, def time.Duration) time.Duration {
 	if v := os.Getenv(name); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {

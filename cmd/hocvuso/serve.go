@@ -35,6 +35,9 @@ type serveConfig struct {
 }
 
 func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
+	if err := checkEnv(); err != nil {
+		return serveConfig{}, err
+	}
 	c := serveConfig{
 		Token:         os.Getenv("TELEGRAM_BOT_TOKEN"),
 		RedisURL:      os.Getenv("REDIS_URL"),
@@ -61,6 +64,9 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	c.Volunteers = volunteerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
+	}
+	if c.SessionTTL < time.Minute || c.AwayAfter <= 0 || c.Grace < 0 {
+		return c, fmt.Errorf("-session-ttl must be at least 1m, -away more than 0 and -grace not negative")
 	}
 	if c.Token == "" {
 		return c, fmt.Errorf("TELEGRAM_BOT_TOKEN is required (ask @BotFather for one)")
