@@ -17,6 +17,8 @@ package bottest
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -214,6 +216,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	params, files, err := fakeapi.ReadParams(r)
 	if err != nil {
+		if clientGone(r, err) {
+			// The bot cancelled the call mid-body (a poller stopping, a deadline): that is the
+			// client's choice, not a malformed request.
+			return
+		}
 		s.tb.Errorf("bottest: %s: unreadable request: %v", method, err)
 		fakeapi.WriteError(w, fakeapi.Error{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
 		return
@@ -276,4 +283,9 @@ func (s *Server) answer(ctx context.Context, method string, p map[string]string)
 	}
 	res, err := s.bot.Answer(method, p)
 	return res, err
+}
+
+// clientGone reports whether a body could not be read because the client went away.
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.Canceled)
 }
