@@ -195,13 +195,16 @@ func (s *Service) take(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang,
 	volID := ev.Sender()
 	v, err := s.Get(ctx, volID)
 	if errors.Is(err, ErrNotFound) {
-		return bot.Outcome{Notice: plain(text(rt, lang, "volunteer.help.take_register", map[string]string{"Bot": s.BotUsername()}))}, nil
+		return bot.Outcome{Notice: notice(rt, lang, "volunteer.help.take_register", map[string]string{"Bot": s.BotUsername()})}, nil
 	}
 	if err != nil {
 		return bot.Outcome{}, err
 	}
+	if !v.Counts(s.cfg.RequireApproval) {
+		return bot.Outcome{Notice: notice(rt, lang, "volunteer.help.take_pending", nil)}, nil
+	}
 	if cur, err := s.rdb.Get(ctx, s.k.volHelp(volID)).Result(); err == nil && cur != rid {
-		return bot.Outcome{Notice: plain(text(rt, lang, "volunteer.help.take_busy", nil))}, nil
+		return bot.Outcome{Notice: notice(rt, lang, "volunteer.help.take_busy", nil)}, nil
 	}
 	name := s.displayName(rt, lang, v)
 	res, err := takeScript.Run(ctx, s.rdb, []string{s.k.help(rid)}, volID, name, s.cfg.RelayIdle.Milliseconds()).Text()
@@ -210,12 +213,12 @@ func (s *Service) take(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang,
 	}
 	switch res {
 	case "taken":
-		return bot.Outcome{Notice: plain(text(rt, lang, "volunteer.help.take_taken", nil))}, nil
+		return bot.Outcome{Notice: notice(rt, lang, "volunteer.help.take_taken", nil)}, nil
 	case "self":
-		return bot.Outcome{Notice: plain(text(rt, lang, "volunteer.help.take_self", nil))}, nil
+		return bot.Outcome{Notice: notice(rt, lang, "volunteer.help.take_self", nil)}, nil
 	case "ok":
 	default:
-		return bot.Outcome{Notice: plain(text(rt, lang, "volunteer.help.take_closed", nil))}, nil
+		return bot.Outcome{Notice: notice(rt, lang, "volunteer.help.take_closed", nil)}, nil
 	}
 	s.rdb.ZRem(ctx, s.k.due(), rid)
 	if err := s.rdb.Set(ctx, s.k.volHelp(volID), rid, s.cfg.RelayIdle).Err(); err != nil {
@@ -240,7 +243,7 @@ func (s *Service) connected(ctx context.Context, rt *bot.Runtime, lang string, r
 	endVol := buttons(btn(rt, volLang, "volunteer.help.btn.end", dataEnd+r.ID))
 	endRes := buttons(btn(rt, r.Lang, "volunteer.help.btn.end", dataEnd+r.ID))
 	return bot.Outcome{
-		Notice:      plain(text(rt, lang, "volunteer.help.take_ok", nil)),
+		Notice:      notice(rt, lang, "volunteer.help.take_ok", nil),
 		EditPressed: &bot.Message{Text: text(rt, groupLang, "volunteer.help.card_taken", card)},
 		Sends: []bot.Delivery{
 			{ChatID: r.Vol, Message: bot.Message{Text: text(rt, volLang, "volunteer.help.briefing", brief), Buttons: endVol}},
@@ -288,6 +291,11 @@ func (s *Service) relayFromVolunteer(ctx context.Context, rt *bot.Runtime, ev bo
 	if err != nil {
 		return bot.Outcome{}, err
 	}
+	if _, err := s.Get(ctx, ev.Sender()); errors.Is(err, ErrNotFound) {
+		return s.endForRemoved(ctx, rt, ev, lang)
+	} else if err != nil {
+		return bot.Outcome{}, err
+	}
 	end := buttons(btn(rt, lang, "volunteer.help.btn.end", dataEnd+rid))
 	if ev.Kind != bot.EventText {
 		return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, "volunteer.help.text_only_volunteer", nil), Buttons: end}}}, nil
@@ -297,6 +305,80 @@ func (s *Service) relayFromVolunteer(ctx context.Context, rt *bot.Runtime, ev bo
 		Text:    text(rt, r.Lang, "volunteer.help.from_volunteer", map[string]string{"Name": r.VolName, "Text": clip(ev.Arg, maxRelayLen)}),
 		Buttons: buttons(btn(rt, r.Lang, "volunteer.help.btn.end", dataEnd+rid)),
 	}}}}, nil
+}
+
+// endForRemoved ends the conversation of someone no longer a volunteer (an operator removed
+// them) instead of relaying their text: they are told it ended, the resident is shown their step.
+func (s *Service) endForRemoved(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang string) (bot.Outcome, error) {
+	r, ended, err := s.endConversationOf(ctx, ev.Sender())
+	if err != nil {
+		return bot.Outcome{}, err
+	}
+	if !ended {
+		return bot.Outcome{}, errPass
+	}
+	resMsgs, err := s.resume(ctx, rt, r, "volunteer.help.ended")
+	if err != nil {
+		return bot.Outcome{}, err
+	}
+	return bot.Outcome{
+		Messages: []bot.Message{{Text: text(rt, lang, "volunteer.help.ended_volunteer", nil)}},
+		Sends:    deliveries(r.Res, resMsgs),
+	}, nil
+}
+
+// endConversationOf closes the conversation volunteer vol is in, if any; ended reports whether
+// this call closed it (so its resident is told once).
+func (s *Service) endConversationOf(ctx context.Context, vol int64) (r request, ended bool, err error) {
+	rid, err := s.rdb.Get(ctx, s.k.volHelp(vol)).Result()
+	if errors.Is(err, redis.Nil) {
+		return request{}, false, nil
+	}
+	if err != nil {
+		return request{}, false, fmt.Errorf("error loading volunteer conversation: %w", err)
+	}
+	r, err = s.loadRequest(ctx, rid)
+	if err != nil && !errors.Is(err, errNoRequest) {
+		return request{}, false, err
+	}
+	was := ""
+	if err == nil && r.Vol == vol {
+		if was, err = moveScript.Run(ctx, s.rdb, []string{s.k.help(rid)}, stateActive, stateClosed).Text(); err != nil {
+			return request{}, false, fmt.Errorf("error ending help conversation: %w", err)
+		}
+	}
+	if was == "" {
+		_ = delIfEqScript.Run(ctx, s.rdb, []string{s.k.volHelp(vol)}, rid).Err()
+		return r, false, nil
+	}
+	s.release(ctx, r)
+	s.log.InfoContext(ctx, "help conversation ended", "volunteer_removed", true)
+	return r, true, nil
+}
+
+// endedByRemoval tells the residents whose volunteer an operator removed that the
+// conversation ended, with their step. Removing a request from the queue is the claim.
+func (s *Service) endedByRemoval(ctx context.Context, rt *bot.Runtime) ([]bot.Delivery, error) {
+	rids, err := s.rdb.ZRange(ctx, s.k.ended(), 0, 49).Result()
+	if err != nil {
+		return nil, fmt.Errorf("error reading ended help conversations: %w", err)
+	}
+	var out []bot.Delivery
+	for _, rid := range rids {
+		if n, err := s.rdb.ZRem(ctx, s.k.ended(), rid).Result(); err != nil || n == 0 {
+			continue
+		}
+		r, err := s.loadRequest(ctx, rid)
+		if err != nil {
+			continue
+		}
+		msgs, err := s.resume(ctx, rt, r, "volunteer.help.ended")
+		if err != nil {
+			return out, err
+		}
+		out = append(out, deliveries(r.Res, msgs)...)
+	}
+	return out, nil
 }
 
 // touch keeps a conversation alive while people write in it.
@@ -432,7 +514,8 @@ func (s *Service) Due(ctx context.Context, rt *bot.Runtime) ([]bot.Delivery, err
 		}})
 		out = append(out, s.editCard(rt, r, "volunteer.help.card_expired")...)
 	}
-	return out, nil
+	ended, err := s.endedByRemoval(ctx, rt)
+	return append(out, ended...), err
 }
 
 // errPass lets a handler give the event back to the engine (a conversation that just ended).

@@ -46,6 +46,10 @@ func (k keys) volHelp(vol int64) string { return k.p + ":vr:" + tag(vol) }
 // due: help requests waiting for a volunteer, scored by their deadline (Unix ms).
 func (k keys) due() string { return k.p + ":{help}:due" }
 
+// ended: conversations an operator ended by removing their volunteer, whose residents the
+// next Due run tells.
+func (k keys) ended() string { return k.p + ":{help}:ended" }
+
 // seen: an update the package handled itself, so a re-delivered one is applied once.
 func (k keys) seen(chat, update int64) string {
 	return k.p + ":u:" + tag(chat) + ":" + strconv.FormatInt(update, 10)

@@ -81,6 +81,10 @@ func (s *Service) typedCommune(ctx context.Context, rt *bot.Runtime, ev bot.Even
 }
 
 func (s *Service) finishRegistration(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang, typed string) (bot.Outcome, error) {
+	if looksSecret(typed) {
+		// A phone number or a code is never a commune: ask again, kindly, and keep nothing.
+		return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, "volunteer.commune_has_number", nil)}}}, nil
+	}
 	commune := CleanCommune(typed)
 	if commune == "" {
 		return bot.Outcome{Messages: []bot.Message{{Text: text(rt, lang, "volunteer.commune_invalid", nil)}}}, nil

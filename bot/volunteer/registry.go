@@ -38,11 +38,13 @@ var ErrNotFound = errors.New("no such volunteer")
 const MaxCommuneLen = 60
 
 // CleanCommune returns a typed commune name tidied (composed, spaces collapsed), or "" when
-// it cannot be one: empty, too long, or made of something else than letters, digits, spaces
-// and a little punctuation.
+// it cannot be one: empty, too long, holding a number like a phone number, an ID or an OTP
+// (6 digits or more, spaces, dots and dashes between them ignored: it is shown to other
+// volunteers), or made of something else than letters, digits, spaces and a little
+// punctuation.
 func CleanCommune(s string) string {
 	s = strings.Join(strings.Fields(norm.NFC.String(s)), " ")
-	if s == "" || len([]rune(s)) > MaxCommuneLen || strings.HasPrefix(s, "/") {
+	if s == "" || len([]rune(s)) > MaxCommuneLen || strings.HasPrefix(s, "/") || looksSecret(s) {
 		return ""
 	}
 	letters := 0
@@ -161,7 +163,8 @@ func (s *Service) Approve(ctx context.Context, id int64) (Volunteer, error) {
 }
 
 // Remove deletes a volunteer: their record, their referral code (their links then open the
-// guide without counting for anyone) and their counters. Totals per commune stay: they hold
+// guide without counting for anyone) and their counters, and ends the help conversation they
+// are in. Totals per commune stay: they hold
 // no one's id.
 func (s *Service) Remove(ctx context.Context, id int64) error {
 	v, err := s.Get(ctx, id)
@@ -178,6 +181,15 @@ func (s *Service) Remove(ctx context.Context, id int64) error {
 	}
 	if err := s.rdb.Del(ctx, s.k.volCounts(id)).Err(); err != nil {
 		return fmt.Errorf("error removing volunteer counters: %w", err)
+	}
+	// A removed volunteer stops helping at once: their conversation ends, and the resident
+	// is told (with their step) on the next Due run, as the bot has no transport here.
+	r, ended, err := s.endConversationOf(ctx, id)
+	if err != nil || !ended {
+		return err
+	}
+	if err := s.rdb.ZAdd(ctx, s.k.ended(), redis.Z{Score: float64(s.now().UnixMilli()), Member: r.ID}).Err(); err != nil {
+		return fmt.Errorf("error queueing the end of a removed volunteer's conversation: %w", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -185,10 +186,16 @@ func (s *Service) command(ctx context.Context, rt *bot.Runtime, ev bot.Event) (b
 		h = s.cmdStats
 	case "volunteer_help", "ask":
 		h = s.ask
-	default:
-		return bot.Outcome{}, false, nil
 	}
 	if ev.Group {
+		return bot.Outcome{}, false, nil
+	}
+	// Any command leaves registration: text typed after /menu or /start is for the guides,
+	// never a commune (it could be a name or a phone number).
+	if err := s.leaveRegistration(ctx, ev.ChatID); err != nil {
+		return bot.Outcome{}, true, err
+	}
+	if h == nil {
 		return bot.Outcome{}, false, nil
 	}
 	return s.run(ctx, rt, ev, h)
@@ -197,6 +204,13 @@ func (s *Service) command(ctx context.Context, rt *bot.Runtime, ev bot.Event) (b
 // press handles the package's buttons, in private chats and in the volunteers' group.
 func (s *Service) press(ctx context.Context, rt *bot.Runtime, ev bot.Event) (bot.Outcome, bool, error) {
 	d := ev.Arg
+	if !ev.Group && d != dataAccept && !strings.HasPrefix(d, dataCommune) {
+		// A button that is not part of registration (a guide's, a language, "ask a
+		// volunteer") leaves it, as a command does.
+		if err := s.leaveRegistration(ctx, ev.ChatID); err != nil {
+			return bot.Outcome{}, true, err
+		}
+	}
 	if !strings.HasPrefix(d, "v:") && !strings.HasPrefix(d, "h:") {
 		return bot.Outcome{}, false, nil
 	}
@@ -267,11 +281,20 @@ func (s *Service) typed(ctx context.Context, rt *bot.Runtime, ev bot.Event) (bot
 	return s.run(ctx, rt, ev, h)
 }
 
+// leaveRegistration ends the "type your commune" step of a chat, if it is in it.
+func (s *Service) leaveRegistration(ctx context.Context, chat int64) error {
+	if err := s.rdb.Del(ctx, s.k.mode(chat)).Err(); err != nil {
+		return fmt.Errorf("error clearing registration step: %w", err)
+	}
+	return nil
+}
+
 // run applies h once per update: a re-delivered update (webhook retry) is answered as a
 // duplicate instead of relaying a message twice.
 func (s *Service) run(ctx context.Context, rt *bot.Runtime, ev bot.Event, h handler) (bot.Outcome, bool, error) {
+	seen := s.k.seen(ev.ChatID, ev.UpdateID)
 	if ev.UpdateID != 0 {
-		fresh, err := s.rdb.SetNX(ctx, s.k.seen(ev.ChatID, ev.UpdateID), 1, seenTTL).Result()
+		fresh, err := s.rdb.SetNX(ctx, seen, 1, seenTTL).Result()
 		if err != nil {
 			return bot.Outcome{}, true, err
 		}
@@ -281,6 +304,14 @@ func (s *Service) run(ctx context.Context, rt *bot.Runtime, ev bot.Event, h hand
 	}
 	lang := rt.Lang(ctx, bot.Event{ChatID: ev.Sender(), LangCode: ev.LangCode})
 	out, err := h(ctx, rt, ev, lang)
+	if err != nil && ev.UpdateID != 0 {
+		// Not applied (or given back to the engine): release the claim, so Telegram's
+		// retry of this update is applied instead of being dropped as a duplicate. The
+		// request's context may be what failed, so the release does not depend on it.
+		if derr := s.rdb.Del(context.WithoutCancel(ctx), seen).Err(); derr != nil && !errors.Is(err, errPass) {
+			err = errors.Join(err, fmt.Errorf("error releasing update claim: %w", derr))
+		}
+	}
 	if errors.Is(err, errPass) {
 		return bot.Outcome{}, false, nil
 	}
