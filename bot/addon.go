@@ -115,3 +115,14 @@ func (r *Runtime) InlineCards(ctx context.Context, userID int64, langCode, query
 	}
 	return in.InlineCards(ctx, r, userID, langCode, query)
 }
+
+// Understands reports whether the engine has a meaningful answer to ev at the chat's state
+// (see flows.Engine.Understands); an addon holding a chat's text uses it to let guide answers
+// through.
+func (r *Runtime) Understands(ctx context.Context, ev Event) (bool, error) {
+	s, err := r.store.Load(ctx, ev.ChatID)
+	if err != nil {
+		return false, fmt.Errorf("error loading chat state: %w", err)
+	}
+	return r.engine.Understands(s.State, r.input(ev)), nil
+}

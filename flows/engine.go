@@ -544,3 +544,27 @@ func (e *Engine) Current(st State) []Reply {
 	st, notices := e.repair(st)
 	return append(notices, e.current(st)...)
 }
+
+// Understands reports whether in means something at st without the kind "I did not
+// understand" reply: any command or press, a forwarded message (it gets checked), a choice of
+// the step shown, a language in the picker, or a guide's keyword at the menu. A resident
+// waiting for a volunteer goes on with the guide when typing "2"; other text waits.
+func (e *Engine) Understands(st State, in Input) bool {
+	switch in.Kind {
+	case Media:
+		return false
+	case Text:
+	default:
+		return true
+	}
+	if in.Forwarded && e.checker != nil {
+		return true
+	}
+	if st.Mode == ModeLang && e.matchLang(in.Arg) != "" {
+		return true
+	}
+	if _, ok := e.matchChoice(st, langOf(st, in), in.Arg); ok {
+		return true
+	}
+	return (st.Flow == "" || st.Mode == ModeResume) && e.matchKeyword(in.Arg) != nil
+}

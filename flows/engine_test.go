@@ -430,3 +430,43 @@ func TestCaseC19(t *testing.T) {
 		}
 	})
 }
+
+// Understands must agree with Handle: true exactly when Handle answers without the "I did not
+// understand" replies.
+func TestEngineUnderstands(t *testing.T) {
+	e := mustDemoEngine(t)
+	menu := flows.State{Token: 7}
+	atA := flows.State{Flow: "demo", Version: 2, Step: "a", Token: 7}
+	picking := flows.State{Token: 7, Mode: flows.ModeLang}
+	text := func(s string) flows.Input { return flows.Input{Kind: flows.Text, Arg: s} }
+	tcs := []struct {
+		name string
+		st   flows.State
+		in   flows.Input
+		want bool
+	}{
+		{"number of a choice", atA, text("2"), true},
+		{"number past the choices", atA, text("9"), false},
+		{"label, case and accents folded", atA, text("dong y"), true},
+		{"free text in a guide", atA, text("tôi không hiểu"), false},
+		{"keyword at the menu", menu, text("thử nghiệm"), true},
+		{"keyword inside a guide", atA, text("thử nghiệm"), false},
+		{"free text at the menu", menu, text("xin chào"), false},
+		{"language in the picker", picking, text("English"), true},
+		{"a sticker", atA, flows.Input{Kind: flows.Media, Arg: "sticker"}, false},
+		{"a command", atA, flows.Input{Kind: flows.Back}, true},
+		{"a press", atA, flows.Input{Kind: flows.Press, Arg: flows.EncodePress(7, 0)}, true},
+	}
+	for _, tc := range tcs {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := e.Understands(tc.st, tc.in); got != tc.want {
+				t.Fatalf("Understands = %v, want %v", got, tc.want)
+			}
+			_, replies := mustHandle(t, e, tc.st, tc.in)
+			puzzled := len(replies) > 0 && slices.Contains([]string{kNoText, kHint, kNoMedia}, replies[0].Key)
+			if puzzled == tc.want {
+				t.Fatalf("Handle disagrees: replies %v", replyKeys(replies))
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package volunteer
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
@@ -264,6 +265,11 @@ func (s *Service) relayFromResident(ctx context.Context, rt *bot.Runtime, ev bot
 		return bot.Outcome{}, err
 	}
 	if r.State == statePending {
+		// Nobody reads the chat yet: an answer to the guide ("2", a keyword, a forwarded
+		// message to check) goes to the guide, so waiting never blocks it.
+		if ok, err := rt.Understands(ctx, ev); err != nil || ok {
+			return bot.Outcome{}, cmp.Or(err, errPass)
+		}
 		return s.alreadyAsked(rt, lang, r), nil
 	}
 	end := buttons(btn(rt, lang, "volunteer.help.btn.end", dataEnd+rid))

@@ -290,3 +290,42 @@ func TestForgetEndsAConversation(t *testing.T) {
 		t.Fatalf("relayed to a forgotten resident: %+v", out.Sends)
 	}
 }
+
+// While nobody has taken the request yet, the resident can go on with the guide by typing;
+// only text the guide does not understand is answered with "still waiting".
+func TestWaitingForAVolunteerDoesNotBlockTheGuide(t *testing.T) {
+	h := newHarness(t, Config{HelpChatID: group})
+	h.register(volLan, "Lan", "Xã Hòa An")
+	out, step := h.askFromStep()
+	take := buttonData(sendsTo(out, group)[0].Message, dataTake)
+
+	out = h.text(resident, "tôi không hiểu bước này")
+	if len(out.Sends) != 0 || len(out.Messages) != 1 || out.Messages[0].Text != h.vi("volunteer.help.still_waiting") {
+		t.Fatalf("free text while waiting: %+v", out)
+	}
+	out = h.handle(bot.Event{ChatID: resident, UserID: resident, Kind: bot.EventMedia, Arg: "sticker"})
+	if len(out.Messages) != 1 || out.Messages[0].Text != h.vi("volunteer.help.still_waiting") {
+		t.Fatalf("a sticker while waiting: %+v", out)
+	}
+	if st := h.state(resident); st.Step != step {
+		t.Fatalf("unanswered text moved the resident to %q", st.Step)
+	}
+
+	out = h.text(resident, "1")
+	next := h.state(resident).Step
+	if next == step || len(out.Sends) != 0 || out.Messages[len(out.Messages)-1].Text != h.stepText(next) {
+		t.Fatalf("typing the first choice while waiting: step %q → %q, %+v", step, next, out)
+	}
+
+	// The request still stands: a volunteer takes it and the relay starts at the new step.
+	out = h.groupPress(volLan, "Lan", take)
+	if out.Notice != h.vi("volunteer.help.take_ok") {
+		t.Fatalf("taking the request after the resident moved on: %+v", out)
+	}
+	if out = h.text(resident, "1"); len(sendsTo(out, volLan)) != 1 {
+		t.Fatalf("once connected, text goes to the volunteer: %+v", out)
+	}
+	if st := h.state(resident); st.Step != next {
+		t.Fatalf("relayed text moved the resident to %q", st.Step)
+	}
+}
