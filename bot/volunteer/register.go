@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/redis/go-redis/v9"
+
 	"hocvuso/bot"
 )
 
@@ -37,7 +39,11 @@ func (s *Service) cmdVolunteer(ctx context.Context, rt *bot.Runtime, ev bot.Even
 
 // accepted records nothing yet: it asks for the commune, which completes registration.
 func (s *Service) accepted(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang string) (bot.Outcome, error) {
-	if err := s.rdb.Set(ctx, s.k.mode(ev.ChatID), modeCommune, modeTTL).Err(); err != nil {
+	sess, err := rt.Store().Load(ctx, ev.ChatID)
+	if err != nil {
+		return bot.Outcome{}, fmt.Errorf("error loading session to start registration: %w", err)
+	}
+	if err := s.rdb.Set(ctx, s.k.mode(ev.ChatID), registrationMode(sess.Rev), modeTTL).Err(); err != nil {
 		return bot.Outcome{}, fmt.Errorf("error saving registration step: %w", err)
 	}
 	communes, err := s.Communes(ctx, maxPickList)
@@ -67,7 +73,13 @@ func (s *Service) declined(ctx context.Context, rt *bot.Runtime, ev bot.Event, l
 // pickCommune is a commune button. It counts only after the code of conduct was accepted.
 func (s *Service) pickCommune(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang, name string) (bot.Outcome, error) {
 	mode, err := s.rdb.Get(ctx, s.k.mode(ev.ChatID)).Result()
-	if err != nil || mode != modeCommune {
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return bot.Outcome{}, fmt.Errorf("error loading registration step: %w", err)
+	}
+	if ok, err := s.registering(ctx, rt, ev.ChatID, mode); err != nil || !ok {
+		if err != nil {
+			return bot.Outcome{}, err
+		}
 		return s.cmdVolunteer(ctx, rt, ev, lang) // an old button: start from the code of conduct
 	}
 	return s.finishRegistration(ctx, rt, ev, lang, name)

@@ -86,6 +86,30 @@ func TestOtherButtonLeavesCommuneRegistration(t *testing.T) {
 	}
 }
 
+// A guide's button leaves it as well, though it costs the guides' path no round trip: the
+// press saves the session, and the registration step was tied to the session's revision.
+func TestGuideButtonLeavesCommuneRegistration(t *testing.T) {
+	h := newHarness(t, Config{})
+	out := h.command(volLan, "Lan", "start", "vneid")
+	guideButton := out.Messages[len(out.Messages)-1].Buttons[0].Data
+	h.command(volLan, "Lan", "volunteer", "")
+	h.press(volLan, dataAccept)
+	step := h.press(volLan, guideButton)
+	if h.state(volLan).Step == h.lib.Flow("vneid").Start || len(step.Messages) == 0 {
+		t.Fatalf("the guide's button did not move the guide: %+v", step)
+	}
+	h.text(volLan, "Xã Hòa An")
+	if _, err := h.svc.Get(context.Background(), volLan); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("registered by a text typed after a guide's button (err %v)", err)
+	}
+	// Accepting again asks again, and then the commune counts.
+	h.press(volLan, dataAccept)
+	h.text(volLan, "Xã Hòa An")
+	if v, err := h.svc.Get(context.Background(), volLan); err != nil || v.Commune != "Xã Hòa An" {
+		t.Fatalf("after accepting again: %+v, %v", v, err)
+	}
+}
+
 // A phone number typed as the commune is refused kindly and kept nowhere; the step stays,
 // so the commune typed next registers.
 func TestCommuneWithAPhoneNumberIsAskedAgain(t *testing.T) {

@@ -7,12 +7,14 @@
 package volunteer
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -187,16 +189,13 @@ func (s *Service) command(ctx context.Context, rt *bot.Runtime, ev bot.Event) (b
 	case "volunteer_help", "ask":
 		h = s.ask
 	}
-	if ev.Group {
+	if ev.Group || h == nil {
+		// The guides' commands (/menu, /start) leave registration too: they save the
+		// session, so the registration's revision no longer matches (see registering).
 		return bot.Outcome{}, false, nil
 	}
-	// Any command leaves registration: text typed after /menu or /start is for the guides,
-	// never a commune (it could be a name or a phone number).
 	if err := s.leaveRegistration(ctx, ev.ChatID); err != nil {
 		return bot.Outcome{}, true, err
-	}
-	if h == nil {
-		return bot.Outcome{}, false, nil
 	}
 	return s.run(ctx, rt, ev, h)
 }
@@ -204,15 +203,16 @@ func (s *Service) command(ctx context.Context, rt *bot.Runtime, ev bot.Event) (b
 // press handles the package's buttons, in private chats and in the volunteers' group.
 func (s *Service) press(ctx context.Context, rt *bot.Runtime, ev bot.Event) (bot.Outcome, bool, error) {
 	d := ev.Arg
+	if !strings.HasPrefix(d, "v:") && !strings.HasPrefix(d, "h:") {
+		// A guide's button leaves registration by saving the session (see registering):
+		// no round trip of its own on the guides' path.
+		return bot.Outcome{}, false, nil
+	}
 	if !ev.Group && d != dataAccept && !strings.HasPrefix(d, dataCommune) {
-		// A button that is not part of registration (a guide's, a language, "ask a
-		// volunteer") leaves it, as a command does.
+		// Another of our buttons ("share", "ask a volunteer") leaves it, as a command does.
 		if err := s.leaveRegistration(ctx, ev.ChatID); err != nil {
 			return bot.Outcome{}, true, err
 		}
-	}
-	if !strings.HasPrefix(d, "v:") && !strings.HasPrefix(d, "h:") {
-		return bot.Outcome{}, false, nil
 	}
 	if ev.Group {
 		if rid, ok := strings.CutPrefix(d, dataTake); ok {
@@ -273,12 +273,36 @@ func (s *Service) typed(ctx context.Context, rt *bot.Runtime, ev bot.Event) (bot
 		h = func(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang string) (bot.Outcome, error) {
 			return s.relayFromResident(ctx, rt, ev, lang, resRID)
 		}
-	case mode == modeCommune:
-		h = s.typedCommune
+	case mode != "":
+		h = func(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang string) (bot.Outcome, error) {
+			if ok, err := s.registering(ctx, rt, ev.ChatID, mode); err != nil || !ok {
+				return bot.Outcome{}, cmp.Or(err, errPass)
+			}
+			return s.typedCommune(ctx, rt, ev, lang)
+		}
 	default:
 		return bot.Outcome{}, false, nil
 	}
 	return s.run(ctx, rt, ev, h)
+}
+
+// registrationMode is the value of a chat's mode key while it is asked for its commune: the
+// session's revision at that moment. Anything the guides do saves the session, so a
+// different revision means the chat went back to the guides (a button, /menu, /start) and
+// what it types now is for them, never a commune (it could be a name or a phone number).
+func registrationMode(rev uint64) string { return modeCommune + ":" + strconv.FormatUint(rev, 10) }
+
+// registering reports whether mode (the chat's mode key) still holds: the session is where
+// registration left it. A stale mode is deleted.
+func (s *Service) registering(ctx context.Context, rt *bot.Runtime, chat int64, mode string) (bool, error) {
+	sess, err := rt.Store().Load(ctx, chat)
+	if err != nil {
+		return false, fmt.Errorf("error loading session to check registration: %w", err)
+	}
+	if mode == registrationMode(sess.Rev) {
+		return true, nil
+	}
+	return false, s.leaveRegistration(ctx, chat)
 }
 
 // leaveRegistration ends the "type your commune" step of a chat, if it is in it.
