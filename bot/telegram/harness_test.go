@@ -139,9 +139,9 @@ func newEnv(t *testing.T, sk storeKind, tk transportKind, opts ...envOption) *en
 	e.tr, err = telegram.New(t.Context(), rt, bottest.Token,
 		telegram.WithAPIURL(e.fake.URL()), telegram.WithPollTimeout(pollTimeout),
 		telegram.WithWebhookSecret(secret), telegram.WithLogger(log),
-		// Pacing reserves send slots as in production but does not wait them out here: these
-		// tests are about what is sent, and pacing has its own (virtual-time) tests.
-		telegram.WithClock(time.Now, instantSleep))
+		// These tests are about what is sent, in what order: no pacing, so that nothing is
+		// queued for later (pacing and the outbox have their own virtual-time tests).
+		telegram.WithLimits(telegram.Unpaced), telegram.WithClock(time.Now, instantSleep))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,17 @@ func NewPacer(l Limits) *Pacer { return &Pacer{newPacer(l)} }
 
 // Wait waits until a message to chatID may go, and counts it as gone.
 func (p *Pacer) Wait(ctx context.Context, chatID int64) error {
-	d := time.Until(p.p.reserve(chatID, time.Now()))
+	at := p.p.reserveChat(chatID, time.Now())
+	if err := sleepUntil(ctx, at); err != nil {
+		return err
+	}
+	sent := p.p.reserveGlobal(time.Now())
+	p.p.settleChat(chatID, at, sent)
+	return sleepUntil(ctx, sent)
+}
+
+func sleepUntil(ctx context.Context, at time.Time) error {
+	d := time.Until(at)
 	if d <= 0 {
 		return nil
 	}
@@ -64,8 +74,11 @@ func (p *Pacer) Wait(ctx context.Context, chatID int64) error {
 }
 
 // pacer spaces outgoing messages to stay within Telegram's limits, and holds every send back
-// after a 429 for as long as Telegram asked. It reserves a time slot per call (GCRA), so calls
-// leave in the order they asked, and a slow chat never blocks the others' slots.
+// after a 429 for as long as Telegram asked. It reserves time slots (GCRA), so calls leave in
+// the order they asked, in two steps: first the chat's slot, then, once that time has come,
+// a slot of the global limit. A message that must wait for its chat (a group's third card
+// in a minute) therefore takes no global slot in the future, and the other chats' messages
+// go meanwhile.
 type pacer struct {
 	limits      Limits
 	mu          sync.Mutex
@@ -101,22 +114,33 @@ func (g *gcra) take(at time.Time) {
 	g.tat = g.tat.Add(g.interval)
 }
 
+// untake undoes take(at) if no later take followed it.
+func (g *gcra) untake(at time.Time) {
+	if g.tat.Equal(at.Add(g.interval)) {
+		g.tat = at
+	}
+}
+
 func newPacer(l Limits) *pacer {
 	return &pacer{limits: l, global: newGCRA(l.Global, globalBurst), chats: map[int64]*gcra{}}
 }
 
-// reserve returns the time at which a message to chatID may be sent, and counts it as sent.
-func (p *pacer) reserve(chatID int64, now time.Time) time.Time {
+// chatLimit returns the spacing and burst for chatID: groups have their own.
+func (p *pacer) chatLimit(chatID int64) (time.Duration, int) {
+	if chatID < 0 {
+		return p.limits.PerGroup, p.limits.GroupBurst
+	}
+	return p.limits.PerChat, p.limits.ChatBurst
+}
+
+// reserveChat returns the time at which a message to chatID may go as far as the chat's own
+// limit is concerned, and counts it.
+func (p *pacer) reserveChat(chatID int64, now time.Time) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	interval, burst := p.limits.PerChat, p.limits.ChatBurst
-	if chatID < 0 {
-		interval, burst = p.limits.PerGroup, p.limits.GroupBurst
-	}
+	interval, burst := p.chatLimit(chatID)
 	if interval == 0 { // no per-chat limit: nothing to remember about the chat
-		at := latest(now, p.pausedUntil, p.global.earliest(now))
-		p.global.take(at)
-		return at
+		return now
 	}
 	c := p.chats[chatID]
 	if c == nil {
@@ -125,10 +149,57 @@ func (p *pacer) reserve(chatID int64, now time.Time) time.Time {
 		c = &g
 		p.chats[chatID] = c
 	}
-	at := latest(now, p.pausedUntil, p.global.earliest(now), c.earliest(now))
-	p.global.take(at)
+	at := latest(now, c.earliest(now))
 	c.take(at)
 	return at
+}
+
+// reserveGlobal returns the time at which a message whose chat allows it now may go, within
+// the global limit and any 429 pause, and counts it.
+func (p *pacer) reserveGlobal(now time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := latest(now, p.pausedUntil, p.global.earliest(now))
+	p.global.take(at)
+	return at
+}
+
+// wait returns how long a message to chatID would wait if it asked now, without counting it.
+func (p *pacer) wait(chatID int64, now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := latest(now, p.pausedUntil, p.global.earliest(now))
+	if c := p.chats[chatID]; c != nil {
+		at = latest(at, c.earliest(now))
+	}
+	return at.Sub(now)
+}
+
+// releaseChat and releaseGlobal give back a slot reserved at at when the call did not go
+// (its context ended while it waited): otherwise every abandoned wait would push later
+// messages further out. Only the latest slot can be given back; an earlier one stays a gap.
+func (p *pacer) releaseChat(chatID int64, at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.chats[chatID]; c != nil {
+		c.untake(at)
+	}
+}
+
+// settleChat moves chatID's latest slot from reserved to sent, when the global limit made
+// the message leave later than its chat's slot: the chat's spacing counts from when it left.
+func (p *pacer) settleChat(chatID int64, reserved, sent time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.chats[chatID]; c != nil && sent.After(reserved) && c.tat.Equal(reserved.Add(c.interval)) {
+		c.tat = sent.Add(c.interval)
+	}
+}
+
+func (p *pacer) releaseGlobal(at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.global.untake(at)
 }
 
 // pause holds every send until t (a 429's retry_after).

@@ -36,22 +36,44 @@ func (t *Transport) handleGroupPress(ctx context.Context, in *inbound) error {
 }
 
 // deliverAll delivers messages for other chats (relayed messages, help cards) and edits.
+// Those that would wait for their chat's sending slot go to the outbox (see outbox.go).
 func (t *Transport) deliverAll(ctx context.Context, ds []bot.Delivery) {
 	for _, d := range ds {
-		if d.EditID != 0 {
-			t.edit(ctx, d.ChatID, d.EditID, d.Message)
+		if !t.outbox.busy(d.ChatID) && t.pacer.wait(d.ChatID, t.now()) <= inlineWait {
+			t.deliverTo(ctx, d)
 			continue
 		}
-		chat := d.ChatID
-		id, err := t.deliverOne(ctx, &chat, "", "relay", d.Message)
-		switch {
-		case errors.Is(err, ErrBlocked): // that person blocked the bot: already forgotten
-		case err != nil:
-			t.log.Warn("send to another chat failed", "err", t.redact(err))
-		case d.OnSent != nil:
-			d.OnSent(ctx, id)
+		if !t.outbox.push(d, t.deliverTo) {
+			t.log.Warn("outbox full: a message for another chat was dropped")
 		}
 	}
+}
+
+// deliverTo sends or edits one message for another chat.
+func (t *Transport) deliverTo(ctx context.Context, d bot.Delivery) {
+	if d.EditID != 0 {
+		t.edit(ctx, d.ChatID, d.EditID, d.Message)
+		return
+	}
+	chat := d.ChatID
+	id, err := t.deliverOne(ctx, &chat, "", "relay", d.Message)
+	switch {
+	case errors.Is(err, ErrBlocked): // that person blocked the bot: already forgotten
+	case err != nil:
+		t.log.Warn("send to another chat failed", "err", t.redact(err))
+	case d.OnSent != nil:
+		d.OnSent(ctx, id)
+	}
+}
+
+// Drain waits, until ctx ends, for the messages the outbox still holds, then stops it. serve
+// calls it on shutdown; it returns how many were left unsent (and logs them).
+func (t *Transport) Drain(ctx context.Context) int {
+	left := t.outbox.drain(ctx)
+	if left > 0 {
+		t.log.Warn("shutdown: messages for other chats left unsent", "count", left)
+	}
+	return left
 }
 
 // edit replaces a message's text and buttons (a help card once taken or expired).

@@ -151,9 +151,8 @@ func (t *Transport) sendUpload(ctx context.Context, chatID int64, m bot.Message,
 // the same call is made again: a 429 means Telegram did not take it, so nothing is sent twice.
 func (t *Transport) call(ctx context.Context, chatID int64, fn func(context.Context) error) error {
 	for attempt := 0; ; attempt++ {
-		at := t.pacer.reserve(chatID, t.now())
-		if d := at.Sub(t.now()); d > 0 && !t.sleep(ctx, d) {
-			return fmt.Errorf("error waiting to send: %w", ctx.Err())
+		if err := t.waitTurn(ctx, chatID); err != nil {
+			return err
 		}
 		err := fn(ctx)
 		var tm *tgbot.TooManyRequestsError
@@ -164,6 +163,23 @@ func (t *Transport) call(ctx context.Context, chatID int64, fn func(context.Cont
 		t.log.Warn("Telegram asked to slow down: holding sends", "retry_after", wait)
 		t.pacer.pause(t.now().Add(wait))
 	}
+}
+
+// waitTurn waits for the chat's sending slot, then for a global one (see pacer). A wait
+// given up gives its slot back.
+func (t *Transport) waitTurn(ctx context.Context, chatID int64) error {
+	at := t.pacer.reserveChat(chatID, t.now())
+	if d := at.Sub(t.now()); d > 0 && !t.sleep(ctx, d) {
+		t.pacer.releaseChat(chatID, at)
+		return fmt.Errorf("error waiting to send: %w", ctx.Err())
+	}
+	sent := t.pacer.reserveGlobal(t.now())
+	t.pacer.settleChat(chatID, at, sent)
+	if d := sent.Sub(t.now()); d > 0 && !t.sleep(ctx, d) {
+		t.pacer.releaseGlobal(sent)
+		return fmt.Errorf("error waiting to send: %w", ctx.Err())
+	}
+	return nil
 }
 
 // markChosen replaces the keyboard of a message whose button was taken by that one button,

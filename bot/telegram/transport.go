@@ -39,6 +39,7 @@ type Transport struct {
 	log        *slog.Logger
 	locks      *bot.ChatLocks
 	pacer      *pacer
+	outbox     *outbox
 	lease      *session.Lease
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) bool
@@ -94,7 +95,7 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 func New(ctx context.Context, rt *bot.Runtime, token string, opts ...Option) (*Transport, error) {
 	t := &Transport{
 		rt: rt, token: token, apiURL: DefaultAPIURL, log: slog.Default(),
-		locks: bot.NewChatLocks(), pacer: newPacer(TelegramLimits), now: time.Now, sleep: sleep,
+		locks: bot.NewChatLocks(), pacer: newPacer(TelegramLimits), outbox: newOutbox(), now: time.Now, sleep: sleep,
 		pollTimeout: 50 * time.Second, maxParallel: 64, grace: DefaultGrace,
 	}
 	for _, o := range opts {

@@ -113,6 +113,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer flushCounts(rt, log)
+	defer drainOutbox(tr, c.Grace)
 	if err := tr.SetCommands(ctx); err != nil {
 		log.Warn("command menu not set; commands still work when typed", "err", err)
 	}
@@ -155,6 +156,14 @@ func flushCounts(rt *bot.Runtime, log *slog.Logger) {
 	if err := rt.Flush(ctx); err != nil {
 		log.Warn("counts not saved at shutdown", "err", err)
 	}
+}
+
+// drainOutbox gives messages still queued for other chats (help cards waiting for the
+// group's sending slot) the grace period to go out.
+func drainOutbox(tr *telegram.Transport, grace time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	tr.Drain(ctx)
 }
 
 // pollLeaseTTL is how long a polling replica that died keeps the others waiting.
