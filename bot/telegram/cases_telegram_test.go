@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -271,8 +272,10 @@ func TestCaseC09(t *testing.T) {
 	a, b := replica("A"), replica("B")
 	a.chose(1001)
 	stopA := a.poll()
-	waitFor(t, "A to lead", func() bool { return a.tr.Ready() })
+	waitFor(t, "A to lead", func() bool { return a.tr.Fetching() })
 	stopB := b.poll()
+	// B stands by: ready (a rolling deploy may go on), not fetching.
+	waitFor(t, "B to stand by", func() bool { return b.tr.Ready() })
 	for i, text := range []string{"/start vneid", "2", "1", "1"} {
 		u := textUpdate(int64(10+i), 1001, text)
 		if i == 0 {
@@ -281,7 +284,7 @@ func TestCaseC09(t *testing.T) {
 		api.push(u)
 	}
 	waitFor(t, "4 updates handled", func() bool { return api.ackedOffset() >= 14 })
-	if b.tr.Ready() {
+	if b.tr.Fetching() || len(api.callsFrom("getUpdates", "B")) != 0 {
 		t.Error("B polled while A held the lease")
 	}
 	if st := a.state(1001); st.Step != "wifi" {
@@ -361,6 +364,32 @@ func mustTransport(t testing.TB, h *harness, opts ...telegram.Option) *telegram.
 		t.Fatal(err)
 	}
 	return tr
+}
+
+// Readiness follows polling: it goes red while getUpdates fails (a revoked token, Telegram
+// unreachable, another poller) and green again when updates flow.
+func TestReadinessFollowsGetUpdates(t *testing.T) {
+	clock := newVirtualClock()
+	h := newHarness(t, harnessOpts{trOpts: []telegram.Option{telegram.WithClock(clock.Now, clock.Sleep)}})
+	var failing atomic.Bool
+	h.api.on("getUpdates", func(apiCall) *bottest.Failure {
+		if failing.Load() {
+			return &bottest.Failure{Code: 502, Description: "Bad Gateway"}
+		}
+		return nil
+	})
+	stop := h.poll()
+	waitFor(t, "ready while updates flow", h.tr.Ready)
+	failing.Store(true)
+	waitFor(t, "not ready while getUpdates fails", func() bool { return !h.tr.Ready() })
+	failing.Store(false)
+	waitFor(t, "ready again", h.tr.Ready)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if h.tr.Ready() {
+		t.Error("ready after polling stopped")
+	}
 }
 
 // C10: polling starts while a webhook is still registered. The webhook is deleted first

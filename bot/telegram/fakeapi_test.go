@@ -43,3 +43,14 @@ func (f *fakeAPI) texts(chatID int64) []string {
 func (f *fakeAPI) ackedOffset() int64 { return f.Offset() }
 
 func (f *fakeAPI) setWebhook(url string) { f.SetWebhookURL(url) }
+
+// callsFrom returns the calls of method made by the replica tagged name (see tagTransport).
+func (f *fakeAPI) callsFrom(method, name string) []apiCall {
+	var out []apiCall
+	for _, c := range f.Calls(method) {
+		if c.Header.Get("X-Replica") == name {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -68,6 +68,7 @@ func (t *Transport) Poll(ctx context.Context) error {
 			break
 		}
 		if err != nil {
+			t.ready.Store(false)
 			backoff = t.pollBackoff(ctx, "getUpdates", err, backoff)
 			t.sleep(ctx, backoff)
 			continue
@@ -80,6 +81,7 @@ func (t *Transport) Poll(ctx context.Context) error {
 		offset = t.handleBatch(ctx, updates)
 		acked = false
 	}
+	t.ready.Store(false)
 	if !acked {
 		t.acknowledge(offset)
 	}

@@ -43,7 +43,8 @@ type Transport struct {
 	lease      *session.Lease
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) bool
-	ready      atomic.Bool
+	ready      atomic.Bool // polling: the last getUpdates succeeded
+	webhookSet atomic.Bool
 	leader     atomic.Bool // holds the polling lease (always, without one)
 	leaderSeen atomic.Bool
 
@@ -129,8 +130,22 @@ func (t *Transport) Tracked() int { return t.locks.Len() }
 // Username returns the bot's username, from getMe.
 func (t *Transport) Username() string { return t.username }
 
-// Ready reports whether updates flow: polling has fetched once, or the webhook is registered.
-func (t *Transport) Ready() bool { return t.ready.Load() }
+// Ready reports whether this instance does its part: the webhook is registered; or it polls
+// and its last getUpdates succeeded; or another replica holds the polling lease and this one
+// stands by to take over. A standby must count as ready, or a rolling deploy (which waits for
+// the new pod to be ready before stopping the old one, which holds the lease) never ends.
+func (t *Transport) Ready() bool {
+	if t.webhookSet.Load() {
+		return true
+	}
+	if t.leader.Load() {
+		return t.ready.Load()
+	}
+	return t.lease != nil && t.leaderSeen.Load()
+}
+
+// Fetching reports whether this instance polls now and its last getUpdates succeeded.
+func (t *Transport) Fetching() bool { return t.leader.Load() && t.ready.Load() }
 
 // redact removes the token from an error's text.
 func (t *Transport) redact(err error) string {

@@ -28,7 +28,7 @@ func (t *Transport) SetWebhook(ctx context.Context, url string) error {
 	if err != nil {
 		return fmt.Errorf("error setting webhook: %s", t.redact(err))
 	}
-	t.ready.Store(true)
+	t.webhookSet.Store(true)
 	return nil
 }
 
