@@ -175,3 +175,25 @@ func TestTokenNeverLeaks(t *testing.T) {
 		t.Errorf("the token appears in the logs:\n%s", h.logs.String())
 	}
 }
+
+// getMe's error says what to fix: a refused token, or a Bot API that cannot be reached (and
+// neither shows the token, nor a password in TELEGRAM_API_URL).
+func TestGetMeErrorsSayWhatToFix(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"ok":false,"error_code":401,"description":"Unauthorized"}`))
+	}))
+	defer refuse.Close()
+	_, err := telegram.New(context.Background(), h.rt, testToken, telegram.WithAPIURL(refuse.URL))
+	if err == nil || !strings.Contains(err.Error(), "refused the bot token") || strings.Contains(err.Error(), testToken) {
+		t.Errorf("401 from getMe: %v", err)
+	}
+	dead := strings.Replace(refuse.URL, "http://", "http://ops:hunter2@", 1)
+	refuse.Close()
+	_, err = telegram.New(context.Background(), h.rt, testToken, telegram.WithAPIURL(dead))
+	if err == nil || !strings.Contains(err.Error(), "error reaching the Bot API") || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), testToken) {
+		t.Errorf("unreachable Bot API: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -116,8 +117,12 @@ func New(ctx context.Context, rt *bot.Runtime, token string, opts ...Option) (*T
 	}
 	t.api = api
 	me, err := api.GetMe(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("error calling getMe (is the token right?): %s", t.redact(err))
+	switch {
+	case errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
+		// Telegram answers 401 for a revoked token and 404 for one that is not a token at all.
+		return nil, fmt.Errorf("the Bot API refused the bot token (check TELEGRAM_BOT_TOKEN, from @BotFather): %s", t.redact(err))
+	case err != nil:
+		return nil, fmt.Errorf("error reaching the Bot API at %s (network, proxy or TELEGRAM_API_URL): %s", redactURL(t.apiURL), t.redact(err))
 	}
 	t.username = me.Username
 	return t, nil
@@ -290,3 +295,12 @@ func (t *Transport) sendGroupNote(ctx context.Context, ev bot.Event) {
 
 // Waiting returns how many updates of a chat wait for their turn now (for tests and metrics).
 func (t *Transport) Waiting(chatID int64) int { return t.locks.Waiting(chatID) }
+
+// redactURL hides a password in a URL (a self-hosted Bot API behind basic auth).
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	return u.Redacted()
+}

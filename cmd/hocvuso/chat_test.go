@@ -108,3 +108,15 @@ func TestMalformedSettingsAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// serve refuses a webhook without an address to listen on: it would listen on a random port.
+func TestWebhookNeedsListenAddr(t *testing.T) {
+	t.Setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+	t.Setenv("WEBHOOK_URL", "https://bot.example.vn/hook")
+	t.Setenv("WEBHOOK_SECRET", "s3cret")
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"serve", "-redis", "", "-listen", ""}, strings.NewReader(""), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "LISTEN_ADDR is required") {
+		t.Fatalf("serve with WEBHOOK_URL and no LISTEN_ADDR: %v", err)
+	}
+}

@@ -79,6 +79,10 @@ func loadServeConfig(args []string, stderr io.Writer) (serveConfig, error) {
 	if c.WebhookURL != "" && c.WebhookSecret == "" {
 		return c, fmt.Errorf("WEBHOOK_SECRET is required with WEBHOOK_URL, so that only Telegram can post updates")
 	}
+	if c.WebhookURL != "" && c.ListenAddr == "" {
+		// An empty address would listen on a random port, where Telegram's posts never arrive.
+		return c, fmt.Errorf("LISTEN_ADDR is required with WEBHOOK_URL (the address Telegram's posts reach, e.g. :8080)")
+	}
 	return c, nil
 }
 

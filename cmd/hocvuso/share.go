@@ -24,7 +24,7 @@ func runShare(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lang := fs.String("lang", "vi", "language of the guide's name on the card")
 	volID := fs.Int64("volunteer", 0, "Telegram id of the volunteer whose referral code the link carries (needs REDIS_URL)")
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL ($REDIS_URL), only with -volunteer")
-	vc := volunteerFlags(fs)
+	vc := volunteerFlags(fs, "bot")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hocvuso share [flags] GUIDE")
 		fs.PrintDefaults()

@@ -16,7 +16,7 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL ($REDIS_URL)")
-	vc := volunteerFlags(fs)
+	vc := volunteerFlags(fs, "require-approval")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

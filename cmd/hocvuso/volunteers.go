@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -45,8 +46,21 @@ func (c *volunteerConfig) check(langs []string) error {
 	return fmt.Errorf("VOLUNTEER_LANG %q is not one of %s", c.GroupLang, strings.Join(langs, ", "))
 }
 
-// volunteerFlags registers the volunteer flags on fs, with defaults from the environment.
-func volunteerFlags(fs *flag.FlagSet) *volunteerConfig {
+// volunteerFlags registers the volunteer flags on fs, with defaults from the environment:
+// all of them, or only those named (an operator's subcommand shows in -h only what it uses;
+// the environment still sets the rest).
+func volunteerFlags(fs *flag.FlagSet, only ...string) *volunteerConfig {
+	all := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	c := registerVolunteerFlags(all)
+	all.VisitAll(func(f *flag.Flag) {
+		if len(only) == 0 || slices.Contains(only, f.Name) {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	return c
+}
+
+func registerVolunteerFlags(fs *flag.FlagSet) *volunteerConfig {
 	c := &volunteerConfig{
 		BotUsername: strings.TrimPrefix(os.Getenv("BOT_USERNAME"), "@"),
 		HelpTimeout: envDuration("HELP_TIMEOUT", volunteer.DefaultHelpTimeout),
@@ -126,7 +140,7 @@ func runVolunteers(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := flag.NewFlagSet("volunteers", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	redisURL := fs.String("redis", os.Getenv("REDIS_URL"), "Redis URL ($REDIS_URL)")
-	vc := volunteerFlags(fs)
+	vc := volunteerFlags(fs, "require-approval")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hocvuso volunteers [flags] list | remove ID | approve ID")
 		fs.PrintDefaults()
