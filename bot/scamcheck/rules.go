@@ -133,10 +133,7 @@ func (m message) onlyFree() bool {
 func foldedText(m message) string {
 	var parts []string
 	for _, s := range m.sentences {
-		parts = append(parts, strings.Join(s, " "))
-	}
-	if m.accented {
-		return flows.Fold(strings.Join(parts, " . "))
+		parts = append(parts, flows.Fold(strings.Join(s.words, " ")))
 	}
 	return strings.Join(parts, " . ")
 }

@@ -59,32 +59,41 @@ func Check(text string) []flows.Finding {
 }
 
 // message is the text prepared for matching, as sentences of words. Scam SMS are often
-// written without diacritics, so a message without any is matched on folded words ("mat
+// written without diacritics, so a sentence without any is matched on folded words ("mat
 // khau"); one with diacritics is matched exactly, so that "vậy" is not read as "vay" (borrow).
+// This is decided per sentence: a scam may greet with accents ("Chào bạn!") and ask without
+// them ("gui ma OTP").
 type message struct {
 	raw       string
-	sentences [][]string
-	accented  bool
+	sentences []sentence
+	accented  bool // some sentence has diacritics
+}
+
+type sentence struct {
+	words    []string
+	accented bool
+}
+
+// form is how a sentence's words (and the patterns looked for in it) are compared.
+func (s sentence) form(text string) string {
+	if s.accented {
+		return flows.Normalize(text)
+	}
+	return flows.Fold(text)
 }
 
 var sentenceEnd = regexp.MustCompile(`[.!?;:\n]+(\s|$)`)
 
 func newMessage(text string) message {
-	m := message{raw: text, accented: flows.Normalize(text) != flows.Fold(text)}
-	for _, s := range sentenceEnd.Split(text, -1) {
-		if w := strings.Fields(m.form(s)); len(w) > 0 {
-			m.sentences = append(m.sentences, w)
+	m := message{raw: text}
+	for _, part := range sentenceEnd.Split(text, -1) {
+		s := sentence{accented: flows.Normalize(part) != flows.Fold(part)}
+		if s.words = strings.Fields(s.form(part)); len(s.words) > 0 {
+			m.sentences = append(m.sentences, s)
+			m.accented = m.accented || s.accented
 		}
 	}
 	return m
-}
-
-// form is how the message's words (and the patterns) are compared.
-func (m message) form(s string) string {
-	if m.accented {
-		return flows.Normalize(s)
-	}
-	return flows.Fold(s)
 }
 
 // pattern is a phrase to look for; it is also what the resident is told was noticed.
@@ -100,14 +109,14 @@ type at struct{ s, w int }
 
 // find returns where the phrase occurs.
 func (m message) find(p pattern) []at {
-	if p.strict && !m.accented {
-		return nil
-	}
-	pw := strings.Fields(m.form(p.phrase))
 	var out []at
-	for si, words := range m.sentences {
-		for i := 0; i+len(pw) <= len(words); i++ {
-			if equalWords(words[i:i+len(pw)], pw) {
+	for si, s := range m.sentences {
+		if p.strict && !s.accented {
+			continue
+		}
+		pw := strings.Fields(s.form(p.phrase))
+		for i := 0; i+len(pw) <= len(s.words); i++ {
+			if equalWords(s.words[i:i+len(pw)], pw) {
 				out = append(out, at{si, i})
 			}
 		}
@@ -136,10 +145,10 @@ func (m message) first(ps []pattern) (pattern, bool) {
 
 // precededBy reports whether one of words comes within n words before a.
 func (m message) precededBy(a at, n int, words []string) bool {
-	ws := m.sentences[a.s]
+	s := m.sentences[a.s]
 	for j := a.w - 1; j >= 0 && j >= a.w-n; j-- {
 		for _, w := range words {
-			if ws[j] == m.form(w) {
+			if s.words[j] == s.form(w) {
 				return true
 			}
 		}
