@@ -352,6 +352,10 @@ var safetyTexts = map[string]bool{
 	"volunteer.help.text_only": true, "volunteer.help.briefing": true,
 }
 
+// IsSafetyText reports whether key is one of the package's texts about OTP codes, passwords
+// and scams (for the translation sheet: reviewers check those first).
+func IsSafetyText(key string) bool { return safetyTexts[key] }
+
 // text renders a key in lang the way the guides' texts are rendered: an unreviewed
 // translation shows with the Vietnamese text.
 func text(rt *bot.Runtime, lang, key string, params map[string]string) string {

@@ -8,9 +8,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"hocvuso/bot"
+	"hocvuso/bot/scamcheck"
+	"hocvuso/bot/volunteer"
 	"hocvuso/flows"
 	"hocvuso/flows/library"
 	"hocvuso/i18n"
@@ -119,7 +123,7 @@ func runI18nExport(args []string, stdout, stderr io.Writer) error {
 		defer f.Close()
 		w = f
 	}
-	if err := cat.Export(w, tag, keyContexts(lib)); err != nil {
+	if err := cat.Export(w, tag, keyContexts(cat, lib)); err != nil {
 		return err
 	}
 	if *out != "" {
@@ -141,28 +145,74 @@ func contentFrom(dir string) (*i18n.Catalog, *flows.Library, error) {
 	return cat, lib, nil
 }
 
-// keyContexts says where each key appears, so a translator knows what a text is for.
-func keyContexts(lib *flows.Library) map[string]i18n.KeyContext {
+// keyContexts says where each key appears, so a translator knows what a text is for, and
+// whether it is safety-critical (OTP, passwords, money, scams), so a reviewer checks those
+// first. Keys the guides do not name get their context from who shows them.
+func keyContexts(cat *i18n.Catalog, lib *flows.Library) map[string]i18n.KeyContext {
 	ctx := map[string]i18n.KeyContext{}
 	add := func(key, where string, safety bool) {
+		if key == "" {
+			return
+		}
 		kc := ctx[key]
-		kc.Where = append(kc.Where, where)
+		if !slices.Contains(kc.Where, where) {
+			kc.Where = append(kc.Where, where)
+		}
 		kc.Safety = kc.Safety || safety
 		ctx[key] = kc
 	}
-	for _, key := range append(append([]string{}, flows.EngineKeys...), i18n.RendererKeys...) {
-		add(key, "bot", false)
+	for _, key := range append(append(append([]string{}, flows.EngineKeys...), i18n.RendererKeys...), bot.RuntimeKeys...) {
+		add(key, "bot", key == bot.KeySensitive)
 	}
 	for _, f := range lib.Flows() {
 		add(f.Title, f.ID+": menu button", false)
+		for _, sec := range f.Sections {
+			add(sec.Counter, f.ID+": step counter", false)
+		}
 		for _, s := range f.Steps {
-			add(s.Text, f.ID+":"+s.ID, s.Safety)
+			where := f.ID + ":" + s.ID
+			add(s.Text, where, s.Safety)
+			for _, k := range s.Also {
+				add(k, where+" (below the text)", s.Safety)
+			}
 			for _, b := range s.Buttons {
-				add(b.Label, f.ID+":"+s.ID+" button", false)
+				add(b.Label, where+" button", false)
+				add(b.Feedback, where+" answer feedback", s.Safety)
+			}
+			if s.Kind == flows.KindCheck {
+				for _, k := range []string{flows.KeyCheckFound, flows.KeyCheckNone, flows.KeyCheckMedia, flows.KeyReport} {
+					add(k, where+" (scam check answer)", true)
+				}
+			}
+		}
+	}
+	for _, rule := range scamcheck.Rules {
+		add(flows.KeyCheckRule(rule), "scam check: a sign it noticed", true)
+	}
+	for _, key := range cat.Keys(i18n.Base) {
+		if _, ok := ctx[key]; ok {
+			continue
+		}
+		for _, p := range keyPrefixes {
+			if strings.HasPrefix(key, p.prefix) {
+				add(key, p.where, p.prefix == "volunteer." && volunteer.IsSafetyText(key))
+				break
 			}
 		}
 	}
 	return ctx
+}
+
+// keyPrefixes name who shows the keys no guide names.
+var keyPrefixes = []struct{ prefix, where string }{
+	{"volunteer.", "volunteers: registration, sharing, help from a volunteer"},
+	{"cmd.", "Telegram's command menu"},
+	{"lang.", "language picker"},
+	{"forget.", "/forget (delete my data)"},
+	{"group.", "a group chat"},
+	{"notice.", "bot"},
+	{"btn.", "a button"},
+	{"", "bot"},
 }
 
 func runI18nImport(args []string, stdout, stderr io.Writer) error {

@@ -109,3 +109,36 @@ func TestI18nExportImportCommands(t *testing.T) {
 		}
 	}
 }
+
+// Every row of a translation sheet says where its text shows, and the texts about OTPs,
+// passwords, money and scams are marked for the reviewer wherever they come from: a guide's
+// step, the rules shown below it, a quiz answer's feedback, the scam check, the volunteers.
+func TestExportSheetContextAndSafety(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"i18n", "export", "-lang", "tyz-Latn-VN"}, nil, &out, &errOut); err != nil {
+		t.Fatalf("export: %v\n%s", err, errOut.String())
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out.String(), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	safety := map[string]bool{}
+	for _, r := range rows[1:] {
+		if r[col["context"]] == "" {
+			t.Errorf("%s has no context", r[col["key"]])
+		}
+		safety[r[col["key"]]] = r[col["safety"]] != ""
+	}
+	for key, want := range map[string]bool{
+		"vneid.act_otp": true, "rule.1": true, "safety.q_police.right": true, "check.rule.secret": true,
+		"volunteer.coc": true, "safety.sensitive": true, "vneid.btn.android": false, "cmd.start": false,
+	} {
+		if got, ok := safety[key]; !ok || got != want {
+			t.Errorf("%s: safety %v (in sheet: %v), want %v", key, got, ok, want)
+		}
+	}
+}
