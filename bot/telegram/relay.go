@@ -24,7 +24,7 @@ func (t *Transport) handleGroupPress(ctx context.Context, in *inbound) error {
 		return err
 	}
 	t.answer(ctx, in, out.Notice)
-	if out.Duplicate {
+	if out.Quiet() {
 		return nil
 	}
 	if out.EditPressed != nil && in.pressedID != 0 {

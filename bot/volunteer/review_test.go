@@ -376,3 +376,24 @@ func TestRelayedEmojiFitTelegramsLimit(t *testing.T) {
 		}
 	}
 }
+
+// One unsteady tap sends two callback updates: the second press of the same button of the
+// same message is answered with the quiet toast, not with a second set of stats.
+func TestVolunteerButtonDoubleTap(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.register(volLan, "Lan", "Xã Hòa An")
+	tap := func(msg int64) bot.Outcome {
+		return h.handle(bot.Event{ChatID: volLan, UserID: volLan, Kind: bot.EventPress, Arg: dataStats, MsgID: msg})
+	}
+	first := tap(41)
+	if first.Quiet() || len(first.Messages) == 0 {
+		t.Fatalf("first press: %+v", first)
+	}
+	second := tap(41)
+	if !second.DoubleTap || len(second.Messages) != 0 || second.Notice != h.vi(bot.KeyDoubleTap) {
+		t.Fatalf("second press of the same button: %+v", second)
+	}
+	if other := tap(42); other.Quiet() || len(other.Messages) == 0 {
+		t.Fatalf("the same button on another message: %+v", other)
+	}
+}

@@ -327,6 +327,9 @@ func (s *Service) run(ctx context.Context, rt *bot.Runtime, ev bot.Event, h hand
 		}
 	}
 	lang := rt.Lang(ctx, bot.Event{ChatID: ev.Sender(), LangCode: ev.LangCode})
+	if s.doubleTap(ctx, ev) {
+		return bot.Outcome{DoubleTap: true, Notice: notice(rt, lang, bot.KeyDoubleTap, nil), Lang: lang}, true, nil
+	}
 	out, err := h(ctx, rt, ev, lang)
 	if err != nil && ev.UpdateID != 0 {
 		// Not applied (or given back to the engine): release the claim, so Telegram's
@@ -343,6 +346,18 @@ func (s *Service) run(ctx context.Context, rt *bot.Runtime, ev bot.Event, h hand
 		out.Lang = lang
 	}
 	return out, true, err
+}
+
+// doubleTap recognises the second press of the same button of the same message within
+// bot.DefaultTapWindow (two callback updates from one unsteady tap): it is answered with the
+// runtime's quiet toast instead of sending a second QR card or a second set of stats. A
+// failed check lets the press through: a repeat is better than a lost press.
+func (s *Service) doubleTap(ctx context.Context, ev bot.Event) bool {
+	if ev.Kind != bot.EventPress || ev.MsgID == 0 {
+		return false
+	}
+	fresh, err := s.rdb.SetNX(ctx, s.k.tap(ev.Sender(), ev.MsgID, ev.Arg), 1, bot.DefaultTapWindow).Result()
+	return err == nil && !fresh
 }
 
 // safetyTexts are the package's texts about OTP codes, passwords and scams: until reviewed,
