@@ -232,6 +232,23 @@ func TestTelegramErrors(t *testing.T) {
 		if got := h.api.texts(newID); len(got) != 1 {
 			t.Fatalf("new group received %q, want the message", got)
 		}
+		// The old id may still be configured (VOLUNTEER_CHAT_ID): later messages go straight
+		// to the new group, without another refused call.
+		if err := h.tr.Deliver(ctx, oldID, "vi", "group", []bot.Message{{Text: "Thẻ thứ hai"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.api.texts(newID); len(got) != 2 || got[1] != "Thẻ thứ hai" {
+			t.Fatalf("new group received %q, want both messages", got)
+		}
+		toOld := 0
+		for _, c := range h.api.callsOf("sendMessage") {
+			if c.Params["chat_id"] == strconv.Itoa(oldID) {
+				toOld++
+			}
+		}
+		if toOld != 1 {
+			t.Errorf("%d calls to the old group id, want only the first (refused) one", toOld)
+		}
 		if v, _ := h.rdb.Get(ctx, h.store.ChatKey("vol", newID)).Result(); v != "record" {
 			t.Errorf("record not moved to the new chat id")
 		}

@@ -78,6 +78,7 @@ func (t *Transport) Drain(ctx context.Context) int {
 
 // edit replaces a message's text and buttons (a help card once taken or expired).
 func (t *Transport) edit(ctx context.Context, chatID, msgID int64, m bot.Message) {
+	chatID = t.current(chatID)
 	params := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: int(msgID), Text: m.Text, ParseMode: models.ParseModeHTML}
 	if markup := keyboard(m.Buttons); markup != nil {
 		params.ReplyMarkup = markup

@@ -42,14 +42,19 @@ func (t *Transport) Deliver(ctx context.Context, chatID int64, lang, where strin
 // deliverOne sends one message with every fallback and returns the id of the (last) message
 // sent. chatID follows a group that became a supergroup.
 func (t *Transport) deliverOne(ctx context.Context, chatID *int64, lang, where string, m bot.Message) (int64, error) {
+	*chatID = t.current(*chatID)
 	id, err := t.send(ctx, *chatID, m, models.ParseModeHTML)
 	var mig *tgbot.MigrateError
 	if errors.As(err, &mig) {
-		t.log.Info("group became a supergroup: following it", "from", *chatID, "to", mig.MigrateToChatID)
-		if merr := t.rt.Move(ctx, *chatID, int64(mig.MigrateToChatID)); merr != nil {
+		to := int64(mig.MigrateToChatID)
+		// A configured chat (VOLUNTEER_CHAT_ID) keeps its old id until the operator changes
+		// it: remember the new one, so that every later message goes there at once.
+		t.migrated.Store(*chatID, to)
+		t.log.Warn("group became a supergroup: following it; if this id is configured (VOLUNTEER_CHAT_ID), set it to the new one", "from", *chatID, "to", to)
+		if merr := t.rt.Move(ctx, *chatID, to); merr != nil {
 			t.log.Warn("error moving a migrated group's records", "err", merr)
 		}
-		*chatID = int64(mig.MigrateToChatID)
+		*chatID = to
 		id, err = t.send(ctx, *chatID, m, models.ParseModeHTML)
 	}
 	switch {
@@ -74,6 +79,14 @@ func (t *Transport) deliverOne(ctx context.Context, chatID *int64, lang, where s
 		return 0, fmt.Errorf("error sending a message (%s): %s", where, t.redact(err))
 	}
 	return id, nil
+}
+
+// current is the id chatID goes by now: a group that became a supergroup has a new one.
+func (t *Transport) current(chatID int64) int64 {
+	if to, ok := t.migrated.Load(chatID); ok {
+		return to.(int64)
+	}
+	return chatID
 }
 
 // send sends one message (a photo with its caption, then the rest of a long text, or a

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,7 @@ type Transport struct {
 	locks      *bot.ChatLocks
 	pacer      *pacer
 	outbox     *outbox
+	migrated   sync.Map // group id -> the supergroup id it became
 	lease      *session.Lease
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) bool
