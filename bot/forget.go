@@ -31,6 +31,11 @@ var RuntimeKeys = []string{"notice.busy", KeySensitive, KeyDoubleTap, KeyExpired
 // "fg:n:<token>" keeps. The prompt token ties the answer to the question just asked.
 const forgetPrefix = "fg:"
 
+// IsForgetPress reports whether callback data answers the /forget question. Those presses do
+// not change the session (an addon that ties a step of its own to the session's revision
+// must end that step itself).
+func IsForgetPress(data string) bool { return strings.HasPrefix(data, forgetPrefix) }
+
 func (r *Runtime) forgetConfirm(st flows.State) flows.Reply {
 	tok := strconv.FormatUint(uint64(st.Token), 36)
 	return flows.Reply{Key: KeyForgetConfirm, Buttons: []flows.ReplyButton{

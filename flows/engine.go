@@ -546,9 +546,10 @@ func (e *Engine) Current(st State) []Reply {
 }
 
 // Understands reports whether in means something at st without the kind "I did not
-// understand" reply: any command or press, a forwarded message (it gets checked), a choice of
-// the step shown, a language in the picker, or a guide's keyword at the menu. A resident
-// waiting for a volunteer goes on with the guide when typing "2"; other text waits.
+// understand" reply: any command or press, a message to check for scam signs (forwarded, or
+// sent on a check step), a choice of the step shown, a language in the picker, or a guide's
+// keyword at the menu. A resident waiting for a volunteer goes on with the guide when typing
+// "2", or pasting the message to check; other text waits.
 func (e *Engine) Understands(st State, in Input) bool {
 	switch in.Kind {
 	case Media:
@@ -557,8 +558,8 @@ func (e *Engine) Understands(st State, in Input) bool {
 	default:
 		return true
 	}
-	if in.Forwarded && e.checker != nil {
-		return true
+	if e.checker != nil && (in.Forwarded || e.awaitsCheck(st)) {
+		return true // checked for scam signs
 	}
 	if st.Mode == ModeLang && e.matchLang(in.Arg) != "" {
 		return true

@@ -470,3 +470,27 @@ func TestEngineUnderstands(t *testing.T) {
 		})
 	}
 }
+
+// On a step that asks for a message to check, any text is understood: it is checked.
+func TestEngineUnderstandsCheckStep(t *testing.T) {
+	e, _ := mustRealEngine(t)
+	f := e.Library().Flow("safety")
+	var check string
+	for _, s := range f.Steps {
+		if s.Kind == flows.KindCheck {
+			check = s.ID
+		}
+	}
+	if check == "" {
+		t.Fatal("the safety guide has no check step")
+	}
+	st := flows.State{Flow: f.ID, Version: f.Version, Step: check, Token: 7}
+	in := flows.Input{Kind: flows.Text, Arg: "Vui lòng đọc mã OTP cho cán bộ"}
+	if !e.Understands(st, in) {
+		t.Fatal("a message sent on the check step is not understood")
+	}
+	_, replies := mustHandle(t, e, st, in)
+	if k := replies[0].Key; k == kNoText || k == kHint {
+		t.Fatalf("Handle disagrees: %v", replyKeys(replies))
+	}
+}

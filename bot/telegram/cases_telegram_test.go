@@ -318,6 +318,9 @@ func TestCaseC09(t *testing.T) {
 	if err := stopB(); err != nil {
 		t.Fatal(err)
 	}
+	if a.tr.Ready() || b.tr.Ready() {
+		t.Error("ready after polling stopped")
+	}
 	// Who polled: A until it stopped, then B; never both at once.
 	calls := api.callsOf("getUpdates")
 	switched := false

@@ -53,6 +53,11 @@ func (t *Transport) Poll(ctx context.Context) error {
 			return nil
 		}
 	}
+	// Telegram took the token and the webhook is gone: ready, until a getUpdates fails (a
+	// standby that takes the lease over is ready at once, not after its first long poll).
+	t.ready.Store(true)
+	t.polling.Store(true)
+	defer t.polling.Store(false)
 	stopLease := t.keepLease(ctx)
 	defer stopLease()
 	t.log.Info("polling for updates", "bot", t.username)

@@ -46,7 +46,8 @@ type Transport struct {
 	lease      *session.Lease
 	now        func() time.Time
 	sleep      func(ctx context.Context, d time.Duration) bool
-	ready      atomic.Bool // polling: the last getUpdates succeeded
+	polling    atomic.Bool // Poll runs
+	ready      atomic.Bool // polling: no getUpdates failed since the last success or the start
 	webhookSet atomic.Bool
 	leader     atomic.Bool // holds the polling lease (always, without one)
 	leaderSeen atomic.Bool
@@ -142,17 +143,19 @@ func (t *Transport) Username() string { return t.username }
 // stands by to take over. A standby must count as ready, or a rolling deploy (which waits for
 // the new pod to be ready before stopping the old one, which holds the lease) never ends.
 func (t *Transport) Ready() bool {
-	if t.webhookSet.Load() {
+	switch {
+	case t.webhookSet.Load():
 		return true
-	}
-	if t.leader.Load() {
+	case !t.polling.Load():
+		return false
+	case t.leader.Load():
 		return t.ready.Load()
 	}
 	return t.lease != nil && t.leaderSeen.Load()
 }
 
-// Fetching reports whether this instance polls now and its last getUpdates succeeded.
-func (t *Transport) Fetching() bool { return t.leader.Load() && t.ready.Load() }
+// Fetching reports whether this instance polls now and no getUpdates has failed since.
+func (t *Transport) Fetching() bool { return t.polling.Load() && t.leader.Load() && t.ready.Load() }
 
 // redact removes the token from an error's text.
 func (t *Transport) redact(err error) string {

@@ -110,6 +110,26 @@ func TestGuideButtonLeavesCommuneRegistration(t *testing.T) {
 	}
 }
 
+// The answers to /forget ("keep my data", or a stale one) save no session, yet they are the
+// guides' buttons: they leave registration too.
+func TestForgetAnswerLeavesCommuneRegistration(t *testing.T) {
+	for _, answer := range []string{"fg:n:", "fg:y:stale"} {
+		h := newHarness(t, Config{})
+		h.command(volLan, "Lan", "forget", "") // the question stays on screen
+		data := answer
+		if answer == "fg:n:" {
+			data += strconv.FormatUint(uint64(h.state(volLan).Token), 36)
+		}
+		h.command(volLan, "Lan", "volunteer", "")
+		h.press(volLan, dataAccept)
+		h.press(volLan, data)
+		h.text(volLan, "Nguyễn Thị Lan")
+		if v, err := h.svc.Get(context.Background(), volLan); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("%s: registered with commune %q after answering /forget", answer, v.Commune)
+		}
+	}
+}
+
 // A phone number typed as the commune is refused kindly and kept nowhere; the step stays,
 // so the commune typed next registers.
 func TestCommuneWithAPhoneNumberIsAskedAgain(t *testing.T) {

@@ -205,7 +205,12 @@ func (s *Service) press(ctx context.Context, rt *bot.Runtime, ev bot.Event) (bot
 	d := ev.Arg
 	if !strings.HasPrefix(d, "v:") && !strings.HasPrefix(d, "h:") {
 		// A guide's button leaves registration by saving the session (see registering):
-		// no round trip of its own on the guides' path.
+		// no round trip of its own on the guides' path. The /forget answers save nothing.
+		if !ev.Group && bot.IsForgetPress(d) {
+			if err := s.leaveRegistration(ctx, ev.ChatID); err != nil {
+				return bot.Outcome{}, true, err
+			}
+		}
 		return bot.Outcome{}, false, nil
 	}
 	if !ev.Group && d != dataAccept && !strings.HasPrefix(d, dataCommune) {
