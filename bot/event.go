@@ -62,9 +62,13 @@ type Delivery struct {
 	ChatID  int64
 	EditID  int64 // when set, replace the text and buttons of this message instead of sending
 	Message Message
+	// Wanted, when set, is asked just before sending: false drops the message (a help card
+	// whose request was cancelled while the card waited for the group's sending slot).
+	Wanted func(ctx context.Context) bool
 	// OnSent, when set, receives the id of the message once it is sent, so that it can be
-	// edited later (the help card shows who took it).
-	OnSent func(ctx context.Context, messageID int64)
+	// edited later (the help card shows who took it), and returns what to send right after
+	// it (an edit, when its request ended while the card was on its way).
+	OnSent func(ctx context.Context, messageID int64) []Delivery
 }
 
 // Button is a rendered button: a choice (Data) or a link (URL).

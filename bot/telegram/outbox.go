@@ -9,14 +9,15 @@ import (
 )
 
 // Messages for other chats (a help card for the volunteers' group, a relayed message, an
-// edited card) must not wait inside the update that made them: Telegram lets a bot post about
-// 20 messages a minute to one group, so on a busy day the tenth help card of a minute would
-// hold its resident's update (and the webhook's answer) for half a minute, and be dropped when
-// the update's deadline passed. A delivery whose chat cannot be sent to now goes to the
-// outbox instead: one worker per chat sends its queue in order, within the pacing, on the
-// transport's own context.
+// edited card) go through the outbox: one worker per chat sends that chat's messages in
+// order, on the transport's own context. The update that made them waits for them while they
+// go at once, as a reply would, but not while one waits for its chat's sending slot: Telegram
+// lets a bot post about 20 messages a minute to one group, so on a busy day the tenth help
+// card of a minute would hold its resident's update (and the webhook's answer) for half a
+// minute, and be dropped when the update's deadline passed. From the moment a chat's worker
+// has to wait longer than inlineWait, the updates waiting on that chat's queue let go.
 const (
-	// inlineWait is the longest pacing wait a delivery may spend inside its update.
+	// inlineWait is the longest pacing wait an update waits through for its messages.
 	inlineWait = time.Second
 	// outboxTimeout bounds one queued delivery; a help card later than this is of no use.
 	outboxTimeout = 5 * time.Minute
@@ -28,62 +29,73 @@ type outbox struct {
 	ctx    context.Context // the transport's lifetime: ended by Drain
 	stop   context.CancelFunc
 	mu     sync.Mutex
-	queues map[int64][]bot.Delivery // a chat has a worker while it has a queue
+	queues map[int64]*chatQueue // a chat has a worker while it has a queue
 	n      int
 	idle   *sync.Cond
 }
 
+// chatQueue is one chat's deliveries, the head being sent. stalled is closed once the worker
+// waits long for the chat's slot: nobody waits on this queue any more.
+type chatQueue struct {
+	items   []queued
+	stalled chan struct{}
+	once    sync.Once
+}
+
+type queued struct {
+	d    bot.Delivery
+	done chan struct{}
+}
+
 func newOutbox() *outbox {
 	ctx, stop := context.WithCancel(context.Background())
-	o := &outbox{ctx: ctx, stop: stop, queues: map[int64][]bot.Delivery{}}
+	o := &outbox{ctx: ctx, stop: stop, queues: map[int64]*chatQueue{}}
 	o.idle = sync.NewCond(&o.mu)
 	return o
 }
 
-// busy reports whether chat has deliveries queued: later ones queue behind them, so a chat
-// receives what was meant for it in order.
-func (o *outbox) busy(chat int64) bool {
+// push queues d for chat (its current id) and starts the chat's worker if it has none. It
+// returns channels closed once d is sent (or given up) and once the chat's queue stalls; ok
+// is false when the outbox is full.
+func (o *outbox) push(chat int64, d bot.Delivery, send func(context.Context, bot.Delivery)) (done, stalled <-chan struct{}, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.queues[chat]) > 0
-}
-
-// push queues d for its chat and starts the chat's worker if it has none; false when full.
-func (o *outbox) push(d bot.Delivery, send func(context.Context, bot.Delivery)) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.n >= maxQueued {
-		return false
+	if o.n >= maxQueued || o.ctx.Err() != nil {
+		return nil, nil, false
 	}
 	o.n++
-	q := o.queues[d.ChatID]
-	o.queues[d.ChatID] = append(q, d)
-	if len(q) == 0 {
-		go o.work(d.ChatID, send)
+	q := o.queues[chat]
+	if q == nil {
+		q = &chatQueue{stalled: make(chan struct{})}
+		o.queues[chat] = q
+		go o.work(chat, q, send)
 	}
-	return true
+	item := queued{d: d, done: make(chan struct{})}
+	q.items = append(q.items, item)
+	return item.done, q.stalled, true
 }
 
 // work sends a chat's queue in order until it is empty. The delivery being sent stays at the
-// head of the queue, so that busy holds while it is on its way.
-func (o *outbox) work(chat int64, send func(context.Context, bot.Delivery)) {
+// head, so that later ones queue behind it.
+func (o *outbox) work(chat int64, q *chatQueue, send func(context.Context, bot.Delivery)) {
+	stall := func() { q.once.Do(func() { close(q.stalled) }) }
 	for {
 		o.mu.Lock()
-		q := o.queues[chat]
+		item := q.items[0]
 		o.mu.Unlock()
-		ctx, cancel := context.WithTimeout(o.ctx, outboxTimeout)
-		send(ctx, q[0])
+		ctx, cancel := context.WithTimeout(withStall(o.ctx, stall), outboxTimeout)
+		send(ctx, item.d)
 		cancel()
+		close(item.done)
 		o.mu.Lock()
-		q = o.queues[chat][1:]
+		q.items = q.items[1:]
 		o.n--
-		if len(q) == 0 {
+		if len(q.items) == 0 {
 			delete(o.queues, chat)
 			o.idle.Broadcast()
 			o.mu.Unlock()
 			return
 		}
-		o.queues[chat] = q
 		o.mu.Unlock()
 	}
 }
@@ -105,4 +117,18 @@ func (o *outbox) drain(ctx context.Context) int {
 	o.mu.Unlock()
 	o.stop()
 	return left
+}
+
+type stallKey struct{}
+
+// withStall gives a delivery's context the function to call before a long pacing wait.
+func withStall(ctx context.Context, stall func()) context.Context {
+	return context.WithValue(ctx, stallKey{}, stall)
+}
+
+// stalling tells whoever waits for ctx's delivery that it will be a while (see waitTurn).
+func stalling(ctx context.Context, wait time.Duration) {
+	if stall, ok := ctx.Value(stallKey{}).(func()); ok && wait > inlineWait {
+		stall()
+	}
 }

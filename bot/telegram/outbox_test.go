@@ -189,3 +189,50 @@ func TestPacerChatWaitDoesNotHoldOthers(t *testing.T) {
 		t.Fatalf("next global slot %v, want %v later", at, globalInterval)
 	}
 }
+
+// A card Telegram refused with a 429 keeps its place: the card queued after it does not
+// overtake it when the pause ends.
+func TestOutboxKeepsOrderThroughA429(t *testing.T) {
+	clock := newGateClock()
+	close(clock.open) // waits pass at once, in virtual time
+	tr, api := outboxTransport(t, clock)
+	refused := false
+	api.Hook("sendMessage", func(c bottest.Call) *bottest.Failure {
+		if c.Params["text"] == "help card 1" && !refused {
+			refused = true
+			return &bottest.Failure{Code: 429, Description: "Too Many Requests: retry after 5", RetryAfter: 5}
+		}
+		return nil
+	})
+	tr.deliverAll(t.Context(), []bot.Delivery{card(1), card(2)})
+	api.WaitCalls(t, "sendMessage", 3)
+	var accepted []string
+	for _, c := range api.Calls("sendMessage") {
+		if !c.Failed {
+			accepted = append(accepted, c.Params["text"])
+		}
+	}
+	if len(accepted) != 2 || accepted[0] != "help card 1" || accepted[1] != "help card 2" {
+		t.Fatalf("group accepted %q, want card 1 then card 2", accepted)
+	}
+}
+
+// The volunteers' group became a supergroup, and its old id is still configured: its cards
+// queue under the new id, so the second one still does not hold its update.
+func TestOutboxFollowsAMigratedGroup(t *testing.T) {
+	clock := newGateClock()
+	tr, api := outboxTransport(t, clock)
+	const oldID = -4000000001
+	tr.migrated.Store(int64(oldID), volunteersGroup)
+	old := func(n int) bot.Delivery { d := card(n); d.ChatID = oldID; return d }
+	tr.deliverAll(t.Context(), []bot.Delivery{old(1)})
+	done := make(chan struct{})
+	go func() { tr.deliverAll(t.Context(), []bot.Delivery{old(2)}); close(done) }()
+	<-clock.sleeping // card 2 waits for the new group's slot…
+	<-done           // …and its update does not wait with it
+	close(clock.open)
+	api.WaitCalls(t, "sendMessage", 2)
+	if got := textsTo(api, volunteersGroup); len(got) != 2 {
+		t.Fatalf("new group received %q, want both cards", got)
+	}
+}

@@ -149,7 +149,9 @@ func (p *pacer) reserveChat(chatID int64, now time.Time) time.Time {
 		c = &g
 		p.chats[chatID] = c
 	}
-	at := latest(now, c.earliest(now))
+	// A 429 pause holds the chat's slots too: two messages to one group booked during a
+	// pause must still leave the group's spacing apart when it ends.
+	at := latest(now, p.pausedUntil, c.earliest(now))
 	c.take(at)
 	return at
 }
@@ -186,12 +188,13 @@ func (p *pacer) releaseChat(chatID int64, at time.Time) {
 	}
 }
 
-// settleChat moves chatID's latest slot from reserved to sent, when the global limit made
-// the message leave later than its chat's slot: the chat's spacing counts from when it left.
+// settleChat counts the chat's spacing from when a message really left, when the global limit
+// made it leave later than its chat's slot (reserved): the chat's next slot is at least one
+// interval after it.
 func (p *pacer) settleChat(chatID int64, reserved, sent time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c := p.chats[chatID]; c != nil && sent.After(reserved) && c.tat.Equal(reserved.Add(c.interval)) {
+	if c := p.chats[chatID]; c != nil && sent.After(reserved) && c.tat.Before(sent.Add(c.interval)) {
 		c.tat = sent.Add(c.interval)
 	}
 }

@@ -35,16 +35,26 @@ func (t *Transport) handleGroupPress(ctx context.Context, in *inbound) error {
 	return nil
 }
 
-// deliverAll delivers messages for other chats (relayed messages, help cards) and edits.
-// Those that would wait for their chat's sending slot go to the outbox (see outbox.go).
+// deliverAll delivers messages for other chats (relayed messages, help cards) and edits,
+// through the outbox (see outbox.go): it returns once they are sent, or once their chat's
+// queue must wait long for its sending slot (they go later, in order), or when ctx ends.
 func (t *Transport) deliverAll(ctx context.Context, ds []bot.Delivery) {
+	type wait struct{ done, stalled <-chan struct{} }
+	var waits []wait
 	for _, d := range ds {
-		if !t.outbox.busy(d.ChatID) && t.pacer.wait(d.ChatID, t.now()) <= inlineWait {
-			t.deliverTo(ctx, d)
+		done, stalled, ok := t.outbox.push(t.current(d.ChatID), d, t.deliverTo)
+		if !ok {
+			t.log.Warn("outbox full or stopped: a message for another chat was dropped")
 			continue
 		}
-		if !t.outbox.push(d, t.deliverTo) {
-			t.log.Warn("outbox full: a message for another chat was dropped")
+		waits = append(waits, wait{done, stalled})
+	}
+	for _, w := range waits {
+		select {
+		case <-w.done:
+		case <-w.stalled:
+		case <-ctx.Done():
+			return
 		}
 	}
 }
@@ -55,6 +65,9 @@ func (t *Transport) deliverTo(ctx context.Context, d bot.Delivery) {
 		t.edit(ctx, d.ChatID, d.EditID, d.Message)
 		return
 	}
+	if d.Wanted != nil && !d.Wanted(ctx) {
+		return // no longer of use (a help card for a request cancelled while it waited)
+	}
 	chat := d.ChatID
 	id, err := t.deliverOne(ctx, &chat, "", "relay", d.Message)
 	switch {
@@ -62,7 +75,9 @@ func (t *Transport) deliverTo(ctx context.Context, d bot.Delivery) {
 	case err != nil:
 		t.log.Warn("send to another chat failed", "err", t.redact(err))
 	case d.OnSent != nil:
-		d.OnSent(ctx, id)
+		for _, next := range d.OnSent(ctx, id) {
+			t.deliverTo(ctx, next)
+		}
 	}
 }
 

@@ -164,7 +164,11 @@ func (t *Transport) sendUpload(ctx context.Context, chatID int64, m bot.Message,
 // the same call is made again: a 429 means Telegram did not take it, so nothing is sent twice.
 func (t *Transport) call(ctx context.Context, chatID int64, fn func(context.Context) error) error {
 	for attempt := 0; ; attempt++ {
-		if err := t.waitTurn(ctx, chatID); err != nil {
+		turn := t.waitTurn
+		if attempt > 0 {
+			turn = func(ctx context.Context, _ int64) error { return t.waitGlobal(ctx) }
+		}
+		if err := turn(ctx, chatID); err != nil {
 			return err
 		}
 		err := fn(ctx)
@@ -182,17 +186,39 @@ func (t *Transport) call(ctx context.Context, chatID int64, fn func(context.Cont
 // given up gives its slot back.
 func (t *Transport) waitTurn(ctx context.Context, chatID int64) error {
 	at := t.pacer.reserveChat(chatID, t.now())
-	if d := at.Sub(t.now()); d > 0 && !t.sleep(ctx, d) {
+	if !t.waitUntil(ctx, at) {
 		t.pacer.releaseChat(chatID, at)
 		return fmt.Errorf("error waiting to send: %w", ctx.Err())
 	}
 	sent := t.pacer.reserveGlobal(t.now())
 	t.pacer.settleChat(chatID, at, sent)
-	if d := sent.Sub(t.now()); d > 0 && !t.sleep(ctx, d) {
+	if !t.waitUntil(ctx, sent) {
 		t.pacer.releaseGlobal(sent)
 		return fmt.Errorf("error waiting to send: %w", ctx.Err())
 	}
 	return nil
+}
+
+// waitGlobal waits for a global slot only: a call Telegram refused with a 429 keeps its
+// chat's slot, so that it does not fall behind the chat's later messages.
+func (t *Transport) waitGlobal(ctx context.Context) error {
+	sent := t.pacer.reserveGlobal(t.now())
+	if !t.waitUntil(ctx, sent) {
+		t.pacer.releaseGlobal(sent)
+		return fmt.Errorf("error waiting to send: %w", ctx.Err())
+	}
+	return nil
+}
+
+// waitUntil sleeps until at; false when ctx ended first. A long wait tells an outbox
+// delivery's update to stop waiting for it.
+func (t *Transport) waitUntil(ctx context.Context, at time.Time) bool {
+	d := at.Sub(t.now())
+	if d <= 0 {
+		return true
+	}
+	stalling(ctx, d)
+	return t.sleep(ctx, d)
 }
 
 // markChosen replaces the keyboard of a message whose button was taken by that one button,

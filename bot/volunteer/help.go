@@ -97,7 +97,8 @@ func (s *Service) ask(ctx context.Context, rt *bot.Runtime, ev bot.Event, lang s
 			Text:    text(rt, lang, "volunteer.help.searching", map[string]string{"Minutes": strconv.Itoa(int(s.cfg.HelpTimeout.Minutes()))}),
 			Buttons: buttons(btn(rt, lang, "volunteer.help.btn.cancel", dataCancel+r.ID)),
 		}},
-		Sends: []bot.Delivery{{ChatID: s.cfg.HelpChatID, Message: s.helpCard(rt, r), OnSent: s.cardSent(r.ID)}},
+		Sends: []bot.Delivery{{ChatID: s.cfg.HelpChatID, Message: s.helpCard(rt, r),
+			Wanted: s.cardWanted(r.ID), OnSent: s.cardSent(rt, r.ID)}},
 	}, nil
 }
 
@@ -121,13 +122,38 @@ func (s *Service) saveRequest(ctx context.Context, r request) error {
 	return nil
 }
 
-// cardSent remembers the card's message id so it can show later who took it, or that it expired.
-func (s *Service) cardSent(rid string) func(context.Context, int64) {
-	return func(ctx context.Context, msgID int64) {
+// cardWanted: a card waits for the group's sending slot (about 20 messages a minute); a
+// request cancelled or expired meanwhile needs no card.
+func (s *Service) cardWanted(rid string) func(context.Context) bool {
+	return func(ctx context.Context) bool {
+		state, err := s.rdb.HGet(ctx, s.k.help(rid), "state").Result()
+		return err != nil || state == statePending // when unsure, post it
+	}
+}
+
+// cardSent remembers the card's message id so it can show later who took it, or that it
+// expired. A request that ended while the card was on its way gets its card edited now:
+// the cancel or the expiry found no card to edit.
+func (s *Service) cardSent(rt *bot.Runtime, rid string) func(context.Context, int64) []bot.Delivery {
+	return func(ctx context.Context, msgID int64) []bot.Delivery {
 		// HSET only if the request still exists: a card sent late must not revive it.
-		if n, err := s.rdb.Exists(ctx, s.k.help(rid)).Result(); err == nil && n == 1 {
-			_ = s.rdb.HSet(ctx, s.k.help(rid), "card", msgID).Err()
+		if n, err := s.rdb.Exists(ctx, s.k.help(rid)).Result(); err != nil || n == 0 {
+			return nil
 		}
+		if err := s.rdb.HSet(ctx, s.k.help(rid), "card", msgID).Err(); err != nil {
+			return nil
+		}
+		r, err := s.loadRequest(ctx, rid)
+		if err != nil {
+			return nil
+		}
+		switch r.State {
+		case stateClosed:
+			return s.editCard(rt, r, "volunteer.help.card_cancelled")
+		case stateExpired:
+			return s.editCard(rt, r, "volunteer.help.card_expired")
+		}
+		return nil
 	}
 }
 

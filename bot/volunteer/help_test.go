@@ -329,3 +329,29 @@ func TestWaitingForAVolunteerDoesNotBlockTheGuide(t *testing.T) {
 		t.Fatalf("relayed text moved the resident to %q", st.Step)
 	}
 }
+
+// A card waits for the group's sending slot (about 20 messages a minute). Cancelled before it
+// leaves, it is not sent; cancelled while it was on its way, it is edited as soon as it is.
+func TestCardOfACancelledRequest(t *testing.T) {
+	h := newHarness(t, Config{HelpChatID: group})
+	out, _ := h.askFromStep()
+	d := sendsTo(out, group)[0]
+	if d.Wanted == nil || !d.Wanted(context.Background()) {
+		t.Fatal("a pending request's card is not wanted")
+	}
+	h.press(resident, buttonData(out.Messages[0], dataCancel))
+	if d.Wanted(context.Background()) {
+		t.Fatal("the card of a cancelled request would still be posted")
+	}
+	// The card left just before the cancel was saved: its id arrives after.
+	edits := d.OnSent(context.Background(), 321)
+	if len(edits) != 1 || edits[0].EditID != 321 || edits[0].ChatID != group || len(edits[0].Message.Buttons) != 0 ||
+		!strings.HasPrefix(edits[0].Message.Text, strings.Split(h.vi("volunteer.help.card_cancelled"), "\n")[0]) {
+		t.Fatalf("edit after a late card: %+v", edits)
+	}
+	// A card sent for a request still pending needs no edit.
+	out, _ = h.askFromStep()
+	if edits := sendsTo(out, group)[0].OnSent(context.Background(), 322); len(edits) != 0 {
+		t.Fatalf("edits for a pending request's card: %+v", edits)
+	}
+}
