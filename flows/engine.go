@@ -306,11 +306,16 @@ func (e *Engine) text(ctx context.Context, st State, in Input) (State, []Reply, 
 		return e.check(ctx, st, in)
 	}
 	if st.Mode == ModeLang {
-		st.Mode = ""
 		if tag := e.matchLang(text); tag != "" {
 			st, replies := e.setLang(st, tag)
 			return st, replies, nil
 		}
+		if _, err := strconv.Atoi(strings.TrimSpace(text)); err == nil {
+			// A number answers the picker: one out of range asks again, rather than drop
+			// the question (after a first /start it would never be asked again).
+			return st, []Reply{{Key: KeyUnknownText}, e.langPicker(KeyLangPick)}, nil
+		}
+		st.Mode = "" // words go on to the guide: a keyword, a button's label
 	}
 	if in.Away && st.Mode != ModeResume && e.resumable(st) && !e.awaitsCheck(st) {
 		// (A check step asked for exactly this message: it is checked, pause or not.)
@@ -561,8 +566,13 @@ func (e *Engine) Understands(st State, in Input) bool {
 	if e.checker != nil && (in.Forwarded || e.awaitsCheck(st)) {
 		return true // checked for scam signs
 	}
-	if st.Mode == ModeLang && e.matchLang(in.Arg) != "" {
-		return true
+	if st.Mode == ModeLang {
+		if e.matchLang(in.Arg) != "" {
+			return true
+		}
+		if _, err := strconv.Atoi(strings.TrimSpace(in.Arg)); err == nil {
+			return false // a number out of the picker's range
+		}
 	}
 	if _, ok := e.matchChoice(st, langOf(st, in), in.Arg); ok {
 		return true

@@ -161,6 +161,7 @@ func TestEngineHandle(t *testing.T) {
 		{"lang/tag", picking(menu0), text("EN"), flows.State{Token: 7, Lang: "en"}, []string{kChanged, kMenu}},
 		{"lang/unmatched closes the picker", picking(atA), text("xin chào"), atA, []string{kNoText, "demo.a"}},
 		{"lang/unmatched falls through to the choices", picking(atA), text("đồng ý"), toB, []string{"demo.b"}},
+		{"lang/number out of range asks again", picking(atA), text("9"), picking(atA), []string{kNoText, kPick}},
 
 		// media and edits
 		{"media/sticker", atA, flows.Input{Kind: flows.Media, Arg: "sticker"}, atA, []string{kNoMedia, "demo.a"}},
@@ -453,6 +454,8 @@ func TestEngineUnderstands(t *testing.T) {
 		{"keyword inside a guide", atA, text("thử nghiệm"), false},
 		{"free text at the menu", menu, text("xin chào"), false},
 		{"language in the picker", picking, text("English"), true},
+		{"number of a language in the picker", flows.State{Flow: "demo", Version: 2, Step: "a", Token: 7, Mode: flows.ModeLang}, text("2"), true},
+		{"number past the picker's languages", flows.State{Flow: "demo", Version: 2, Step: "a", Token: 7, Mode: flows.ModeLang}, text("9"), false},
 		{"a sticker", atA, flows.Input{Kind: flows.Media, Arg: "sticker"}, false},
 		{"a command", atA, flows.Input{Kind: flows.Back}, true},
 		{"a press", atA, flows.Input{Kind: flows.Press, Arg: flows.EncodePress(7, 0)}, true},

@@ -354,12 +354,17 @@ func TestCaseC09(t *testing.T) {
 		})
 		h.api.push(commandUpdate(1, 1001, "/start"))
 		stop := h.poll()
-		waitFor(t, "polling to recover", func() bool { return h.tr.Ready() })
+		// Recovered: the update after the three refused polls was handled.
+		waitFor(t, "polling to recover", func() bool { return len(h.api.texts(1001)) > 0 })
 		_ = stop()
 		if !strings.Contains(h.logs.String(), "deployment error: another process polls with this bot token") {
 			t.Error("409 not logged as a deployment error")
 		}
-		for _, d := range clock.Sleeps()[:3] {
+		sleeps := clock.Sleeps()
+		if len(sleeps) < 3 {
+			t.Fatalf("%d waits after three 409s, want 3: %v", len(sleeps), sleeps)
+		}
+		for _, d := range sleeps[:3] {
 			if d < 5*time.Second {
 				t.Errorf("backoff %v after a 409, want at least 5s", d)
 			}

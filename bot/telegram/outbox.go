@@ -2,6 +2,8 @@ package telegram
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -26,6 +28,7 @@ const (
 )
 
 type outbox struct {
+	log    *slog.Logger
 	ctx    context.Context // the transport's lifetime: ended by Drain
 	stop   context.CancelFunc
 	mu     sync.Mutex
@@ -40,6 +43,7 @@ type chatQueue struct {
 	items   []queued
 	stalled chan struct{}
 	once    sync.Once
+	waited  time.Duration // pacing waits since the queue started; only its worker touches it
 }
 
 type queued struct {
@@ -47,9 +51,9 @@ type queued struct {
 	done chan struct{}
 }
 
-func newOutbox() *outbox {
+func newOutbox(log *slog.Logger) *outbox {
 	ctx, stop := context.WithCancel(context.Background())
-	o := &outbox{ctx: ctx, stop: stop, queues: map[int64]*chatQueue{}}
+	o := &outbox{log: log, ctx: ctx, stop: stop, queues: map[int64]*chatQueue{}}
 	o.idle = sync.NewCond(&o.mu)
 	return o
 }
@@ -78,13 +82,19 @@ func (o *outbox) push(chat int64, d bot.Delivery, send func(context.Context, bot
 // work sends a chat's queue in order until it is empty. The delivery being sent stays at the
 // head, so that later ones queue behind it.
 func (o *outbox) work(chat int64, q *chatQueue, send func(context.Context, bot.Delivery)) {
-	stall := func() { q.once.Do(func() { close(q.stalled) }) }
+	// Waits add up: seven messages to one chat a second apart hold an update as long as one
+	// seven-second wait.
+	stall := func(d time.Duration) {
+		if q.waited += d; q.waited > inlineWait {
+			q.once.Do(func() { close(q.stalled) })
+		}
+	}
 	for {
 		o.mu.Lock()
 		item := q.items[0]
 		o.mu.Unlock()
 		ctx, cancel := context.WithTimeout(withStall(o.ctx, stall), outboxTimeout)
-		send(ctx, item.d)
+		o.sendSafely(ctx, send, item.d)
 		cancel()
 		close(item.done)
 		o.mu.Lock()
@@ -98,6 +108,17 @@ func (o *outbox) work(chat int64, q *chatQueue, send func(context.Context, bot.D
 		}
 		o.mu.Unlock()
 	}
+}
+
+// sendSafely sends one delivery; a panic in it (in a delivery's Wanted or OnSent) is logged
+// and costs that delivery only, not the process nor the chat's queue.
+func (o *outbox) sendSafely(ctx context.Context, send func(context.Context, bot.Delivery), d bot.Delivery) {
+	defer func() {
+		if p := recover(); p != nil {
+			o.log.Error("panic sending a message for another chat", "panic", fmt.Sprint(p))
+		}
+	}()
+	send(ctx, d)
 }
 
 // drain waits until the outbox is empty or ctx ends, then stops it; it returns how many
@@ -121,14 +142,15 @@ func (o *outbox) drain(ctx context.Context) int {
 
 type stallKey struct{}
 
-// withStall gives a delivery's context the function to call before a long pacing wait.
-func withStall(ctx context.Context, stall func()) context.Context {
+// withStall gives a delivery's context the function to call before each pacing wait.
+func withStall(ctx context.Context, stall func(time.Duration)) context.Context {
 	return context.WithValue(ctx, stallKey{}, stall)
 }
 
-// stalling tells whoever waits for ctx's delivery that it will be a while (see waitTurn).
+// stalling tells the outbox how long ctx's delivery is about to wait (see waitUntil), so that
+// the updates waiting for it let go once the waits pass inlineWait.
 func stalling(ctx context.Context, wait time.Duration) {
-	if stall, ok := ctx.Value(stallKey{}).(func()); ok && wait > inlineWait {
-		stall()
+	if stall, ok := ctx.Value(stallKey{}).(func(time.Duration)); ok {
+		stall(wait)
 	}
 }

@@ -236,3 +236,57 @@ func TestOutboxFollowsAMigratedGroup(t *testing.T) {
 		t.Fatalf("new group received %q, want both cards", got)
 	}
 }
+
+// In a private chat's burst (3 messages at once, then one a second) an abandoned wait gives
+// its slot back too.
+func TestPacerReleasesWithinABurst(t *testing.T) {
+	p := newPacer(groupLimits)
+	const resident = 5551001
+	t0 := time.Date(2026, 10, 10, 8, 0, 0, 0, time.UTC)
+	for range chatBurst {
+		p.reserveChat(resident, t0)
+	}
+	before := p.wait(resident, t0)
+	at := p.reserveChat(resident, t0)
+	p.releaseChat(resident, at)
+	if after := p.wait(resident, t0); after != before {
+		t.Fatalf("wait after giving the slot back %v, want %v as before", after, before)
+	}
+}
+
+// Messages to one chat a second apart add up: the update waiting for them lets go once the
+// waits pass a second in all, not only when one wait is long.
+func TestOutboxLetsGoOfChainedWaits(t *testing.T) {
+	clock := newGateClock()
+	tr, api := outboxTransport(t, clock)
+	const resident = 5551001
+	var ds []bot.Delivery
+	for i := range chatBurst + 3 {
+		ds = append(ds, bot.Delivery{ChatID: resident, Message: bot.Message{Text: "relay " + strconv.Itoa(i)}})
+	}
+	done := make(chan struct{})
+	go func() { tr.deliverAll(t.Context(), ds); close(done) }()
+	<-clock.sleeping // the 4th message waits about a second: not yet long
+	select {
+	case <-done:
+		t.Fatal("the update let go after one short wait")
+	default:
+	}
+	close(clock.open)
+	<-done // after the second wait the total passes a second: the update lets go
+	api.WaitCalls(t, "sendMessage", len(ds))
+}
+
+// A panic in a delivery's callback costs that delivery only: the chat's queue goes on.
+func TestOutboxSurvivesAPanickingCallback(t *testing.T) {
+	clock := newGateClock()
+	close(clock.open)
+	tr, api := outboxTransport(t, clock)
+	bad := card(1)
+	bad.OnSent = func(context.Context, int64) []bot.Delivery { panic("bug in OnSent") }
+	tr.deliverAll(t.Context(), []bot.Delivery{bad, card(2)})
+	api.WaitCalls(t, "sendMessage", 2)
+	if got := textsTo(api, volunteersGroup); len(got) != 2 || got[1] != "help card 2" {
+		t.Fatalf("group received %q, want both cards", got)
+	}
+}

@@ -93,6 +93,8 @@ type gcra struct {
 	tat      time.Time
 	interval time.Duration
 	tau      time.Duration
+	// The last take, so that it can be undone: at what time, and tat before and after it.
+	lastAt, prevTat, lastTat time.Time
 }
 
 func newGCRA(interval time.Duration, burst int) gcra {
@@ -108,16 +110,20 @@ func (g *gcra) earliest(now time.Time) time.Time {
 }
 
 func (g *gcra) take(at time.Time) {
+	g.lastAt, g.prevTat = at, g.tat
 	if g.tat.Before(at) {
 		g.tat = at
 	}
 	g.tat = g.tat.Add(g.interval)
+	g.lastTat = g.tat
 }
 
-// untake undoes take(at) if no later take followed it.
+// untake undoes take(at) if nothing changed tat since: within a burst too, where tat was
+// ahead of at.
 func (g *gcra) untake(at time.Time) {
-	if g.tat.Equal(at.Add(g.interval)) {
-		g.tat = at
+	if g.lastAt.Equal(at) && g.tat.Equal(g.lastTat) {
+		g.tat = g.prevTat
+		g.lastTat = time.Time{} // undone once
 	}
 }
 

@@ -100,12 +100,13 @@ func WithClock(now func() time.Time, sleep func(ctx context.Context, d time.Dura
 func New(ctx context.Context, rt *bot.Runtime, token string, opts ...Option) (*Transport, error) {
 	t := &Transport{
 		rt: rt, token: token, apiURL: DefaultAPIURL, log: slog.Default(),
-		locks: bot.NewChatLocks(), pacer: newPacer(TelegramLimits), outbox: newOutbox(), now: time.Now, sleep: sleep,
+		locks: bot.NewChatLocks(), pacer: newPacer(TelegramLimits), now: time.Now, sleep: sleep,
 		pollTimeout: 50 * time.Second, maxParallel: 64, grace: DefaultGrace,
 	}
 	for _, o := range opts {
 		o(t)
 	}
+	t.outbox = newOutbox(t.log)
 	if t.http == nil {
 		t.http = newHTTPClient(t.pollTimeout + 15*time.Second)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -45,8 +46,13 @@ func runShare(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return fmt.Errorf("unknown guide %q (have: %s)", id, strings.Join(ids, ", "))
 	}
+	vc.BotUsername = strings.TrimPrefix(vc.BotUsername, "@")
 	if vc.BotUsername == "" {
 		return fmt.Errorf("the bot's username is needed for the link: -bot NAME or BOT_USERNAME")
+	}
+	if !botUsernameRE.MatchString(vc.BotUsername) {
+		// A link pasted instead of the name would print a broken link on every poster.
+		return fmt.Errorf("%q is not a bot username: give the name only, 5 to 32 letters, digits or _ (e.g. hocvuso_bot)", vc.BotUsername)
 	}
 	if !cat.Supports(*lang) {
 		return fmt.Errorf("unknown language %q (have: %s)", *lang, strings.Join(cat.Languages(), ", "))
@@ -86,3 +92,6 @@ func runShare(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func plainTitle(s string) string { return PlainText(s, false) }
+
+// botUsernameRE is a Telegram username: 5 to 32 letters, digits and underscores.
+var botUsernameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{4,31}$`)

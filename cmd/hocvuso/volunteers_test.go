@@ -82,7 +82,8 @@ func TestShareCommandPrintsLinkAndWritesCard(t *testing.T) {
 	if got := decodeQRFile(t, out); got != lines[0] {
 		t.Fatalf("card decodes to %q", got)
 	}
-	for _, bad := range [][]string{{"share", "-bot", "x", "nosuchguide"}, {"share", "vneid"}} {
+	for _, bad := range [][]string{{"share", "-bot", "x", "nosuchguide"}, {"share", "vneid"},
+		{"share", "-bot", "https://t.me/hocvuso_bot", "-o", out, "vneid"}} {
 		if err := run(context.Background(), bad, nil, &stdout, &stderr); err == nil {
 			t.Errorf("%v: no error", bad)
 		}
