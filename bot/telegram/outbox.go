@@ -16,10 +16,10 @@ import (
 // go at once, as a reply would, but not while one waits for its chat's sending slot: Telegram
 // lets a bot post about 20 messages a minute to one group, so on a busy day the tenth help
 // card of a minute would hold its resident's update (and the webhook's answer) for half a
-// minute, and be dropped when the update's deadline passed. From the moment a chat's worker
-// has to wait longer than inlineWait, the updates waiting on that chat's queue let go.
+// minute, and be dropped when the update's deadline passed. Once a chat's worker has waited
+// more than inlineWait in all for its slots, the updates waiting on that chat's queue let go.
 const (
-	// inlineWait is the longest pacing wait an update waits through for its messages.
+	// inlineWait is how long, in pacing waits, an update waits for its messages at most.
 	inlineWait = time.Second
 	// outboxTimeout bounds one queued delivery; a help card later than this is of no use.
 	outboxTimeout = 5 * time.Minute
