@@ -290,3 +290,15 @@ func TestOutboxSurvivesAPanickingCallback(t *testing.T) {
 		t.Fatalf("group received %q, want both cards", got)
 	}
 }
+
+// wait returns how long a message to chatID would wait if it asked now, without counting it
+// (for the tests: the transport reserves, then waits).
+func (p *pacer) wait(chatID int64, now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := latest(now, p.pausedUntil, p.global.earliest(now))
+	if c := p.chats[chatID]; c != nil {
+		at = latest(at, c.earliest(now))
+	}
+	return at.Sub(now)
+}

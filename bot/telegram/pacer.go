@@ -172,17 +172,6 @@ func (p *pacer) reserveGlobal(now time.Time) time.Time {
 	return at
 }
 
-// wait returns how long a message to chatID would wait if it asked now, without counting it.
-func (p *pacer) wait(chatID int64, now time.Time) time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	at := latest(now, p.pausedUntil, p.global.earliest(now))
-	if c := p.chats[chatID]; c != nil {
-		at = latest(at, c.earliest(now))
-	}
-	return at.Sub(now)
-}
-
 // releaseChat and releaseGlobal give back a slot reserved at at when the call did not go
 // (its context ended while it waited): otherwise every abandoned wait would push later
 // messages further out. Only the latest slot can be given back; an earlier one stays a gap.
