@@ -28,10 +28,14 @@ func client(t *testing.T, srv *bottest.Server) *tgbot.Bot {
 	return b
 }
 
+// rawClient has its own transport: a test closing its httptest server closes the idle
+// connections of http.DefaultTransport, which can break a request of another test.
+var rawClient = &http.Client{Transport: &http.Transport{}}
+
 // post sends a JSON body to a method, as our own getUpdates loop does.
 func post(t *testing.T, srv *bottest.Server, token, method, body string) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.Post(srv.URL()+"/bot"+token+"/"+method, "application/json", strings.NewReader(body))
+	resp, err := rawClient.Post(srv.URL()+"/bot"+token+"/"+method, "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +158,7 @@ func TestServer(t *testing.T) {
 		srv := bottest.New(t)
 		got := make(chan map[string]any, 1)
 		go func() {
-			resp, err := http.Post(srv.URL()+"/bot"+bottest.Token+"/getUpdates", "application/json", strings.NewReader(`{"timeout":30}`))
+			resp, err := rawClient.Post(srv.URL()+"/bot"+bottest.Token+"/getUpdates", "application/json", strings.NewReader(`{"timeout":30}`))
 			if err != nil {
 				got <- nil
 				return
@@ -175,7 +179,7 @@ func TestServer(t *testing.T) {
 		srv := bottest.New(t)
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			resp, err := http.Post(srv.URL()+"/bot"+bottest.Token+"/getUpdates", "application/json", strings.NewReader(`{"timeout":30}`))
+			resp, err := rawClient.Post(srv.URL()+"/bot"+bottest.Token+"/getUpdates", "application/json", strings.NewReader(`{"timeout":30}`))
 			if err == nil {
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()

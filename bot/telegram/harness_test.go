@@ -247,7 +247,7 @@ func (e *env) post(body []byte, secretHeader string) (int, string) {
 	if secretHeader != "" {
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secretHeader)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.hook.Client().Do(req) // its own transport: another test closing its server closes idle connections of the default one
 	if err != nil {
 		e.t.Fatal(err)
 	}

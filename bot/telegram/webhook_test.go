@@ -43,7 +43,7 @@ func TestWebhookRejects(t *testing.T) {
 			if c.secret != "" {
 				req.Header.Set("X-Telegram-Bot-Api-Secret-Token", c.secret)
 			}
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := e.hook.Client().Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -114,7 +114,9 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no listening address in the logs:\n%s", stderr.String())
 	}
-	resp, err := http.Get("http://" + m[1] + "/readyz")
+	// A client of its own: a test closing its httptest server closes the idle connections of
+	// http.DefaultTransport, which can break this request.
+	resp, err := (&http.Client{Transport: &http.Transport{}}).Get("http://" + m[1] + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
