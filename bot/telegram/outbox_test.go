@@ -302,3 +302,20 @@ func (p *pacer) wait(chatID int64, now time.Time) time.Duration {
 	}
 	return at.Sub(now)
 }
+
+// Pacer.Wait (the bench's floor bot) keeps to the same two steps as the transport: a wait
+// given up returns an error and gives its slot back.
+func TestPacerWaitGivesUpAndReleases(t *testing.T) {
+	p := NewPacer(TelegramLimits)
+	if err := p.Wait(t.Context(), volunteersGroup); err != nil {
+		t.Fatalf("first message to the group: %v", err)
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := p.Wait(cancelled, volunteersGroup); err == nil {
+		t.Fatal("a second card within the group's spacing did not wait")
+	}
+	if got := p.p.wait(volunteersGroup, time.Now()); got > groupInterval {
+		t.Fatalf("next card waits %v after the given-up one, want at most %v", got, groupInterval)
+	}
+}

@@ -49,28 +49,9 @@ func NewPacer(l Limits) *Pacer { return &Pacer{newPacer(l)} }
 
 // Wait waits until a message to chatID may go, and counts it as gone.
 func (p *Pacer) Wait(ctx context.Context, chatID int64) error {
-	at := p.p.reserveChat(chatID, time.Now())
-	if err := sleepUntil(ctx, at); err != nil {
-		return err
-	}
-	sent := p.p.reserveGlobal(time.Now())
-	p.p.settleChat(chatID, at, sent)
-	return sleepUntil(ctx, sent)
-}
-
-func sleepUntil(ctx context.Context, at time.Time) error {
-	d := time.Until(at)
-	if d <= 0 {
-		return nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("error waiting to send: %w", ctx.Err())
-	}
+	return p.p.turn(ctx, chatID, time.Now, func(ctx context.Context, at time.Time) bool {
+		return sleep(ctx, time.Until(at))
+	})
 }
 
 // pacer spaces outgoing messages to stay within Telegram's limits, and holds every send back
@@ -198,6 +179,33 @@ func (p *pacer) releaseGlobal(at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.global.untake(at)
+}
+
+// turn waits (with wait, which reports false when ctx ended first) for chatID's slot, then
+// for a global one; a wait given up gives its slot back.
+func (p *pacer) turn(ctx context.Context, chatID int64, now func() time.Time, wait func(context.Context, time.Time) bool) error {
+	at := p.reserveChat(chatID, now())
+	if !wait(ctx, at) {
+		p.releaseChat(chatID, at)
+		return fmt.Errorf("error waiting to send: %w", ctx.Err())
+	}
+	sent := p.reserveGlobal(now())
+	p.settleChat(chatID, at, sent)
+	if !wait(ctx, sent) {
+		p.releaseGlobal(sent)
+		return fmt.Errorf("error waiting to send: %w", ctx.Err())
+	}
+	return nil
+}
+
+// globalTurn waits for a global slot only (a retry after a 429, see Transport.waitTurn).
+func (p *pacer) globalTurn(ctx context.Context, now func() time.Time, wait func(context.Context, time.Time) bool) error {
+	sent := p.reserveGlobal(now())
+	if !wait(ctx, sent) {
+		p.releaseGlobal(sent)
+		return fmt.Errorf("error waiting to send: %w", ctx.Err())
+	}
+	return nil
 }
 
 // pause holds every send until t (a 429's retry_after).

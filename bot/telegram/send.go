@@ -164,11 +164,7 @@ func (t *Transport) sendUpload(ctx context.Context, chatID int64, m bot.Message,
 // the same call is made again: a 429 means Telegram did not take it, so nothing is sent twice.
 func (t *Transport) call(ctx context.Context, chatID int64, fn func(context.Context) error) error {
 	for attempt := 0; ; attempt++ {
-		turn := t.waitTurn
-		if attempt > 0 {
-			turn = func(ctx context.Context, _ int64) error { return t.waitGlobal(ctx) }
-		}
-		if err := turn(ctx, chatID); err != nil {
+		if err := t.waitTurn(ctx, chatID, attempt > 0); err != nil {
 			return err
 		}
 		err := fn(ctx)
@@ -182,32 +178,13 @@ func (t *Transport) call(ctx context.Context, chatID int64, fn func(context.Cont
 	}
 }
 
-// waitTurn waits for the chat's sending slot, then for a global one (see pacer). A wait
-// given up gives its slot back.
-func (t *Transport) waitTurn(ctx context.Context, chatID int64) error {
-	at := t.pacer.reserveChat(chatID, t.now())
-	if !t.waitUntil(ctx, at) {
-		t.pacer.releaseChat(chatID, at)
-		return fmt.Errorf("error waiting to send: %w", ctx.Err())
+// waitTurn waits for chatID's sending slot, then a global one (see pacer). A retry after a
+// 429 keeps its chat's slot, so that it does not fall behind the chat's later messages.
+func (t *Transport) waitTurn(ctx context.Context, chatID int64, retry bool) error {
+	if retry {
+		return t.pacer.globalTurn(ctx, t.now, t.waitUntil)
 	}
-	sent := t.pacer.reserveGlobal(t.now())
-	t.pacer.settleChat(chatID, at, sent)
-	if !t.waitUntil(ctx, sent) {
-		t.pacer.releaseGlobal(sent)
-		return fmt.Errorf("error waiting to send: %w", ctx.Err())
-	}
-	return nil
-}
-
-// waitGlobal waits for a global slot only: a call Telegram refused with a 429 keeps its
-// chat's slot, so that it does not fall behind the chat's later messages.
-func (t *Transport) waitGlobal(ctx context.Context) error {
-	sent := t.pacer.reserveGlobal(t.now())
-	if !t.waitUntil(ctx, sent) {
-		t.pacer.releaseGlobal(sent)
-		return fmt.Errorf("error waiting to send: %w", ctx.Err())
-	}
-	return nil
+	return t.pacer.turn(ctx, chatID, t.now, t.waitUntil)
 }
 
 // waitUntil sleeps until at; false when ctx ended first. A long wait tells an outbox
