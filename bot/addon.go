@@ -124,5 +124,5 @@ func (r *Runtime) Understands(ctx context.Context, ev Event) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("error loading chat state: %w", err)
 	}
-	return r.engine.Understands(s.State, r.input(ev)), nil
+	return r.engine.Understands(ctx, s.State, r.input(ev)), nil
 }

@@ -550,32 +550,19 @@ func (e *Engine) Current(st State) []Reply {
 	return append(notices, e.current(st)...)
 }
 
-// Understands reports whether in means something at st without the kind "I did not
-// understand" reply: any command or press, a message to check for scam signs (forwarded, or
-// sent on a check step), a choice of the step shown, a language in the picker, or a guide's
-// keyword at the menu. A resident waiting for a volunteer goes on with the guide when typing
-// "2", or pasting the message to check; other text waits.
-func (e *Engine) Understands(st State, in Input) bool {
-	switch in.Kind {
-	case Media:
+// Understands reports whether Handle has a meaningful answer to in at st, rather than the
+// kind "I did not understand" (a number out of range, free text, a sticker). A resident
+// waiting for a volunteer goes on with the guide when typing "2", or pasting the message to
+// check; other text waits. It asks Handle itself (pure, and only on that path), so the two
+// can never disagree.
+func (e *Engine) Understands(ctx context.Context, st State, in Input) bool {
+	_, replies, err := e.Handle(ctx, st, in)
+	if err != nil || len(replies) == 0 {
 		return false
-	case Text:
-	default:
-		return true
 	}
-	if e.checker != nil && (in.Forwarded || e.awaitsCheck(st)) {
-		return true // checked for scam signs
+	switch replies[0].Key {
+	case KeyUnknownText, KeyUnknownMedia, KeyMenuHint, KeyEdited, KeyCheckMedia:
+		return false
 	}
-	if st.Mode == ModeLang {
-		if e.matchLang(in.Arg) != "" {
-			return true
-		}
-		if _, err := strconv.Atoi(strings.TrimSpace(in.Arg)); err == nil {
-			return false // a number out of the picker's range
-		}
-	}
-	if _, ok := e.matchChoice(st, langOf(st, in), in.Arg); ok {
-		return true
-	}
-	return (st.Flow == "" || st.Mode == ModeResume) && e.matchKeyword(in.Arg) != nil
+	return true
 }
