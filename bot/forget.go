@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"hocvuso/bot/session"
 	"hocvuso/flows"
 )
 
@@ -31,11 +32,6 @@ var RuntimeKeys = []string{"notice.busy", KeySensitive, KeyDoubleTap, KeyExpired
 // "fg:n:<token>" keeps. The prompt token ties the answer to the question just asked.
 const forgetPrefix = "fg:"
 
-// IsForgetPress reports whether callback data answers the /forget question. Those presses do
-// not change the session (an addon that ties a step of its own to the session's revision
-// must end that step itself).
-func IsForgetPress(data string) bool { return strings.HasPrefix(data, forgetPrefix) }
-
 func (r *Runtime) forgetConfirm(st flows.State) flows.Reply {
 	tok := strconv.FormatUint(uint64(st.Token), 36)
 	return flows.Reply{Key: KeyForgetConfirm, Buttons: []flows.ReplyButton{
@@ -45,29 +41,46 @@ func (r *Runtime) forgetConfirm(st flows.State) flows.Reply {
 }
 
 // forgetPress answers the /forget confirmation. "Yes" deletes every key of the chat; nothing
-// is saved afterwards, so not even the fact that the chat asked is kept.
+// is saved afterwards, so not even the fact that the chat asked is kept. Any other answer is
+// saved like every event the runtime applies: its update id is remembered (a re-delivered
+// press is answered once) and the session's revision moves on (bot/volunteer relies on that
+// to tell that the chat went back to the guides).
 func (r *Runtime) forgetPress(ctx context.Context, ev Event) (Outcome, error) {
 	answer, tok, _ := strings.Cut(strings.TrimPrefix(ev.Arg, forgetPrefix), ":")
-	s, err := r.store.Load(ctx, ev.ChatID)
+	var out Outcome
+	forget := false
+	_, err := r.store.Update(ctx, ev.ChatID, func(s *session.Session) (bool, error) {
+		now := r.now()
+		lang := r.langOf(s.State, ev)
+		out = Outcome{Lang: lang, Where: where(s.State)}
+		if s.HasSeen(ev.UpdateID, now) {
+			out.Duplicate = true
+			return false, nil
+		}
+		current := strconv.FormatUint(uint64(s.State.Token), 36) == tok
+		switch {
+		case answer == "y" && current:
+			forget = true
+			out.Where, out.Chosen = "forgotten", true
+			out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetDone, nil, false)}}
+			return false, nil
+		case answer == "n" && current:
+			out.Chosen = true
+			out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetKept, nil, false)}}
+		default:
+			out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetStale, nil, false)}}
+		}
+		s.MarkSeen(ev.UpdateID)
+		s.At = now.Unix()
+		return true, nil
+	})
 	if err != nil {
 		return Outcome{}, err
 	}
-	lang := r.langOf(s.State, ev)
-	current := strconv.FormatUint(uint64(s.State.Token), 36) == tok
-	out := Outcome{Lang: lang, Where: where(s.State)}
-	switch {
-	case answer == "y" && current:
+	if forget {
 		if err := r.forget(ctx, ev.ChatID); err != nil {
 			return Outcome{}, err
 		}
-		out.Where, out.Chosen = "forgotten", true
-		out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetDone, nil, false)}}
-		return out, nil
-	case answer == "n" && current:
-		out.Chosen = true
-		out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetKept, nil, false)}}
-	default:
-		out.Messages = []Message{{Text: r.cat.Message(lang, KeyForgetStale, nil, false)}}
 	}
 	return out, nil
 }

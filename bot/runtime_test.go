@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -358,6 +359,26 @@ func TestRuntimeForget(t *testing.T) {
 	}
 	if sess := h.load(t); sess.Rev != 1 || sess.State.Ref != "" {
 		t.Fatalf("stored %+v, want a fresh session", sess)
+	}
+}
+
+// The "keep my data" answer to /forget is applied like any press: once (a re-delivered
+// update is a duplicate), and saved (the session's revision moves on).
+func TestRuntimeForgetKeptIsAppliedOnce(t *testing.T) {
+	h := mustRuntimeHarness(t)
+	h.handle(t, Event{UpdateID: 1, Kind: EventCommand, Command: "start", Arg: "vneid"})
+	h.handle(t, Event{UpdateID: 2, Kind: EventCommand, Command: "forget"})
+	before := h.load(t)
+	keep := Event{UpdateID: 3, Kind: EventPress, Arg: forgetPrefix + "n:" + strconv.FormatUint(uint64(before.State.Token), 36)}
+	out := h.handle(t, keep)
+	if got := texts(out); len(got) != 1 || got[0] != h.cat.Text("vi", KeyForgetKept) {
+		t.Fatalf("keep answered %q", got)
+	}
+	if after := h.load(t); after.Rev != before.Rev+1 || after.State.Step != before.State.Step {
+		t.Fatalf("after keep: rev %d step %q, want rev %d and the same step", after.Rev, after.State.Step, before.Rev+1)
+	}
+	if again := h.handle(t, keep); !again.Duplicate || len(again.Messages) != 0 {
+		t.Fatalf("the re-delivered keep: %+v", again)
 	}
 }
 

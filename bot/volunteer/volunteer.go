@@ -204,13 +204,8 @@ func (s *Service) command(ctx context.Context, rt *bot.Runtime, ev bot.Event) (b
 func (s *Service) press(ctx context.Context, rt *bot.Runtime, ev bot.Event) (bot.Outcome, bool, error) {
 	d := ev.Arg
 	if !strings.HasPrefix(d, "v:") && !strings.HasPrefix(d, "h:") {
-		// A guide's button leaves registration by saving the session (see registering):
-		// no round trip of its own on the guides' path. The /forget answers save nothing.
-		if !ev.Group && bot.IsForgetPress(d) {
-			if err := s.leaveRegistration(ctx, ev.ChatID); err != nil {
-				return bot.Outcome{}, true, err
-			}
-		}
+		// A guide's button (or a /forget answer) leaves registration by saving the session
+		// (see registering): no round trip of its own on the guides' path.
 		return bot.Outcome{}, false, nil
 	}
 	if !ev.Group && d != dataAccept && !strings.HasPrefix(d, dataCommune) {
