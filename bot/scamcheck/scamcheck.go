@@ -66,7 +66,6 @@ func Check(text string) []flows.Finding {
 type message struct {
 	raw       string
 	sentences []sentence
-	accented  bool // some sentence has diacritics
 }
 
 type sentence struct {
@@ -90,7 +89,6 @@ func newMessage(text string) message {
 		s := sentence{accented: flows.Normalize(part) != flows.Fold(part)}
 		if s.words = strings.Fields(s.form(part)); len(s.words) > 0 {
 			m.sentences = append(m.sentences, s)
-			m.accented = m.accented || s.accented
 		}
 	}
 	return m

@@ -51,7 +51,7 @@ func Connect(rawURL string) (redis.UniversalClient, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("error parsing REDIS_URL (%s): %s", redactURL(rawURL), redactErr(err, rawURL))
+		return nil, fmt.Errorf("error parsing REDIS_URL (%s): %s", RedactURL(rawURL), redactErr(err, rawURL))
 	}
 	return c, nil
 }
@@ -247,7 +247,7 @@ func userPassword(userinfo string) (user, pass string, err error) {
 }
 
 // redactURL hides the user info of a URL and any password option.
-func redactURL(u string) string {
+func RedactURL(u string) string {
 	scheme, rest, ok := strings.Cut(u, "://")
 	if !ok {
 		return "(unparsable)"

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,7 +125,7 @@ func New(ctx context.Context, rt *bot.Runtime, token string, opts ...Option) (*T
 		// Telegram answers 401 for a revoked token and 404 for one that is not a token at all.
 		return nil, fmt.Errorf("the Bot API refused the bot token (check TELEGRAM_BOT_TOKEN, from @BotFather): %s", t.redact(err))
 	case err != nil:
-		return nil, fmt.Errorf("error reaching the Bot API at %s (network, proxy or TELEGRAM_API_URL): %s", redactURL(t.apiURL), t.redact(err))
+		return nil, fmt.Errorf("error reaching the Bot API at %s (network, proxy or TELEGRAM_API_URL): %s", session.RedactURL(t.apiURL), t.redact(err))
 	}
 	t.username = me.Username
 	return t, nil
@@ -301,12 +300,3 @@ func (t *Transport) sendGroupNote(ctx context.Context, ev bot.Event) {
 
 // Waiting returns how many updates of a chat wait for their turn now (for tests and metrics).
 func (t *Transport) Waiting(chatID int64) int { return t.locks.Waiting(chatID) }
-
-// redactURL hides a password in a URL (a self-hosted Bot API behind basic auth).
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(an unparsable URL)"
-	}
-	return u.Redacted()
-}

@@ -50,12 +50,12 @@ func (k keys) due() string { return k.p + ":{help}:due" }
 // next Due run tells.
 func (k keys) ended() string { return k.p + ":{help}:ended" }
 
-// seen: an update the package handled itself, so a re-delivered one is applied once.
 // tap is a press of one button of one message by one person, kept for the double-tap window.
 func (k keys) tap(user, msg int64, data string) string {
 	return k.p + ":tap:" + tag(user) + ":" + strconv.FormatInt(msg, 10) + ":" + data
 }
 
+// seen: an update the package handled itself, so a re-delivered one is applied once.
 func (k keys) seen(chat, update int64) string {
 	return k.p + ":u:" + tag(chat) + ":" + strconv.FormatInt(update, 10)
 }

@@ -195,7 +195,7 @@ func keyContexts(cat *i18n.Catalog, lib *flows.Library) map[string]i18n.KeyConte
 		}
 		for _, p := range keyPrefixes {
 			if strings.HasPrefix(key, p.prefix) {
-				add(key, p.where, p.prefix == "volunteer." && volunteer.IsSafetyText(key))
+				add(key, p.where, volunteer.IsSafetyText(key))
 				break
 			}
 		}
