@@ -246,7 +246,8 @@ func userPassword(userinfo string) (user, pass string, err error) {
 	return user, pass, nil
 }
 
-// redactURL hides the user info of a URL and any password option.
+// RedactURL hides the user info of a URL and any password option, for errors and logs: a
+// REDIS_URL, or a self-hosted TELEGRAM_API_URL behind basic auth.
 func RedactURL(u string) string {
 	scheme, rest, ok := strings.Cut(u, "://")
 	if !ok {
