@@ -12,8 +12,9 @@ import (
 	"hocvuso/bot/bottest"
 )
 
-// gateClock is a virtual clock whose pacing waits block until the test opens the gate (or
-// the waiter's context ends): it shows who waits, and lets a context end mid-wait.
+// gateClock is a virtual clock whose pacing waits block until the test lets one through (a
+// value sent on open) or all (open closed), or the waiter's context ends: it shows who waits,
+// and lets a context end mid-wait.
 type gateClock struct {
 	mu       sync.Mutex
 	t        time.Time
@@ -228,8 +229,8 @@ func TestOutboxFollowsAMigratedGroup(t *testing.T) {
 	tr.deliverAll(t.Context(), []bot.Delivery{old(1)})
 	done := make(chan struct{})
 	go func() { tr.deliverAll(t.Context(), []bot.Delivery{old(2)}); close(done) }()
-	<-clock.sleeping // card 2 waits for the new group's slot…
-	<-done           // …and its update does not wait with it
+	<-clock.sleeping                                 // card 2 waits for the new group's slot…
+	closedSoon(t, done, "card 2's update to let go") // …and its update does not wait with it
 	close(clock.open)
 	api.WaitCalls(t, "sendMessage", 2)
 	if got := textsTo(api, volunteersGroup); len(got) != 2 {
@@ -272,9 +273,25 @@ func TestOutboxLetsGoOfChainedWaits(t *testing.T) {
 		t.Fatal("the update let go after one short wait")
 	default:
 	}
+	clock.open <- struct{}{} // the 4th message goes; the 5th waits a second more…
+	<-clock.sleeping
+	closedSoon(t, done, "the update to let go once the waits passed a second in all") // …while it waits
+	if n := len(textsTo(api, resident)); n != chatBurst+1 {
+		t.Fatalf("%d messages sent before the update let go, want %d", n, chatBurst+1)
+	}
 	close(clock.open)
-	<-done // after the second wait the total passes a second: the update lets go
 	api.WaitCalls(t, "sendMessage", len(ds))
+}
+
+// closedSoon waits for ch to be closed; a test that waits that long has failed (it would
+// otherwise hang).
+func closedSoon(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(bottest.WaitTimeout):
+		t.Fatalf("waited %s for %s", bottest.WaitTimeout, what)
+	}
 }
 
 // A panic in a delivery's callback costs that delivery only: the chat's queue goes on.
