@@ -110,8 +110,8 @@ func TestGuideButtonLeavesCommuneRegistration(t *testing.T) {
 	}
 }
 
-// The answers to /forget ("keep my data", or a stale one) save no session, yet they are the
-// guides' buttons: they leave registration too.
+// The answers to /forget ("keep my data", or a stale one) are the guides' buttons: they
+// leave registration too (the runtime saves them like any event).
 func TestForgetAnswerLeavesCommuneRegistration(t *testing.T) {
 	for _, answer := range []string{"fg:n:", "fg:y:stale"} {
 		h := newHarness(t, Config{})
